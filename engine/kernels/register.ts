@@ -1,0 +1,34 @@
+/**
+ * resdet's own kernels, registered per backend when the backend is initialised:
+ * - composite ops that run as one kernel with their own backward (batch norm in training, ...),
+ *   written for the TypedArray backends (cpu, wasm) and overridable by faster backends;
+ * - the training kernels the wasm backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum, ...) and
+ *   replacements for its slow ones.
+ * Backends without a registration (tensorflow) use each op's tfjs composite fallback.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchNormKernels } from './batch_norm_kernels';
+import { wasmTrainingKernels } from './wasm/index';
+
+const registered = new Set<string>();
+
+function kernelsFor(backendName: string): tf.KernelConfig[] {
+  const out: tf.KernelConfig[] = [];
+  if (backendName === 'cpu' || backendName === 'wasm') out.push(...batchNormKernels(backendName));
+  if (backendName === 'wasm') out.push(...wasmTrainingKernels());
+  return out;
+}
+
+export function registerResdetKernels(backendName: string): void {
+  if (registered.has(backendName)) return;
+  registered.add(backendName);
+  for (const config of kernelsFor(backendName)) {
+    if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  }
+}
+
+/** True when `kernelName` has an implementation on the active backend. */
+export function hasKernel(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}

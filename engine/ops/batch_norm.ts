@@ -1,0 +1,73 @@
+/**
+ * Batch normalisation over the last (channel) axis.
+ * - `batchNormTrain`: batch statistics, one kernel with its own gradient where the backend has
+ *   ResdetBatchNormTrain (cpu, wasm, native); tfjs's op graph elsewhere.
+ * - `batchNormInference`: running statistics folded into one scale and shift (x * a + b).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch_norm_kernels';
+import { hasKernel } from '../kernels/register';
+
+export interface BatchNormTrainResult<T extends tf.Tensor> {
+  y: T;
+  /** batch mean per channel */
+  mean: tf.Tensor1D;
+  /** biased batch variance per channel */
+  variance: tf.Tensor1D;
+}
+
+let gradientRegistered = false;
+
+function registerGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+      const [x, scale, mean, variance] = saved;
+      const [dx, dscale, doffset] = tf.engine().runKernel(
+        BATCH_NORM_TRAIN_GRAD,
+        { dy, x, scale, mean, variance },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { x: () => dx, scale: () => dscale, offset: () => doffset };
+    },
+  });
+}
+
+function composite<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number) {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  const y = tf.batchNorm(x, mean, variance, offset, scale, epsilon) as T;
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+export function batchNormTrain<T extends tf.Tensor>(
+  x: T,
+  scale: tf.Tensor1D,
+  offset: tf.Tensor1D,
+  epsilon = 1e-5,
+): BatchNormTrainResult<T> {
+  if (!hasKernel(BATCH_NORM_TRAIN)) return composite(x, scale, offset, epsilon);
+  registerGradient();
+  const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon }) as tf.Tensor[];
+  return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+export function batchNormInference<T extends tf.Tensor>(
+  x: T,
+  scale: tf.Tensor1D,
+  offset: tf.Tensor1D,
+  runningMean: tf.Tensor1D,
+  runningVar: tf.Tensor1D,
+  epsilon = 1e-5,
+): T {
+  return tf.tidy(() => {
+    const a = tf.div(scale, tf.sqrt(tf.add(runningVar, epsilon)));
+    const b = tf.sub(offset, tf.mul(runningMean, a));
+    return tf.add(tf.mul(x, a), b) as T;
+  });
+}
