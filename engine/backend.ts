@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerResdetKernels } from './kernels/register';
+import { registerExtraGradients } from './grads/extra_gradients';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -102,6 +103,7 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
   }
   await tf.ready();
   registerResdetKernels(choice.name);
+  registerExtraGradients();
   current = choice;
   return choice.name;
 }

@@ -1,0 +1,49 @@
+/**
+ * Batch norm over channels (last axis) with torchvision's names: weight, bias, running_mean, running_var.
+ * - training (module.training and not frozen): batch statistics, one kernel with its own gradient; the
+ *   running statistics are updated as PyTorch does (momentum 0.1, unbiased variance).
+ * - eval: running statistics.
+ * - frozen (detection fine-tuning, the paper's choice): running statistics always, weight and bias fixed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module, Parameter } from './module';
+import { batchNormInference, batchNormTrain } from '../ops/batch_norm';
+
+export class BatchNorm2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  frozen = false;
+
+  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1) {
+    super();
+    this.weight = this.addParameter('weight', tf.ones([numFeatures]));
+    this.bias = this.addParameter('bias', tf.zeros([numFeatures]));
+    this.runningMean = this.addBuffer('running_mean', tf.zeros([numFeatures]));
+    this.runningVar = this.addBuffer('running_var', tf.ones([numFeatures]));
+  }
+
+  protected onFreeze(): void {
+    this.frozen = true;
+  }
+
+  forward<T extends tf.Tensor>(x: T): T {
+    const gamma = this.weight.variable as tf.Tensor1D;
+    const beta = this.bias.variable as tf.Tensor1D;
+    if (!this.training || this.frozen) {
+      return batchNormInference(x, gamma, beta, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.eps);
+    }
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps);
+    const n = x.size / this.numFeatures;
+    const m = this.momentum;
+    tf.tidy(() => {
+      const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
+    mean.dispose();
+    variance.dispose();
+    return y;
+  }
+}
