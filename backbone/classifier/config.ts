@@ -1,0 +1,108 @@
+/**
+ * The classification training config: defaults (the paper's CIFAR recipe, scaled by epochs) and the JSON
+ * schema that validates YAML files and `--set` overrides. Every default is visible here.
+ */
+export interface ClassifierConfig {
+  backend: string;
+  seed: number;
+  model: { arch: string; shortcut: 'A' | 'B' | 'C' | null; widthMultiplier: number; strideIn1x1: boolean; pretrained: string | null };
+  data: {
+    dataset: 'fashion-mnist' | 'cifar10' | 'folder';
+    dir: string | null;
+    limit: number | null;
+    testLimit: number | null;
+    imageSize: number | null;
+    mean: number[] | null;
+    std: number[] | null;
+    augment: { padCrop: number; flip: boolean };
+  };
+  solver: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    momentum: number;
+    weightDecay: number;
+    policy: 'constant' | 'multistep' | 'cosine';
+    /** fractions of the run at which the lr is multiplied by gamma (the paper: 32k and 48k of 64k iterations) */
+    milestones: number[];
+    gamma: number;
+    warmupIters: number;
+    warmupFactor: number;
+    warmupMethod: 'linear' | 'constant';
+  };
+  checkpoint: { everyEpochs: number };
+  eval: { batchSize: number };
+}
+
+export const CLASSIFIER_DEFAULTS: ClassifierConfig = {
+  backend: 'auto',
+  seed: 0,
+  model: { arch: 'resnet20', shortcut: null, widthMultiplier: 1, strideIn1x1: false, pretrained: null },
+  data: {
+    dataset: 'fashion-mnist',
+    dir: null,
+    limit: null,
+    testLimit: null,
+    imageSize: null,
+    mean: null,
+    std: null,
+    augment: { padCrop: 4, flip: true },
+  },
+  solver: {
+    epochs: 2,
+    batchSize: 64,
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    policy: 'multistep',
+    milestones: [0.5, 0.75],
+    gamma: 0.1,
+    warmupIters: 0,
+    warmupFactor: 0.1,
+    warmupMethod: 'linear',
+  },
+  checkpoint: { everyEpochs: 1 },
+  eval: { batchSize: 256 },
+};
+
+const num = { type: 'number' };
+const posInt = { type: 'integer', minimum: 1 };
+const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
+const obj = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties });
+
+export const CLASSIFIER_SCHEMA = obj({
+  backend: { type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu', 'native'] },
+  seed: { type: 'integer' },
+  model: obj({
+    arch: { type: 'string' },
+    shortcut: nullable({ enum: ['A', 'B', 'C'] }),
+    widthMultiplier: { type: 'number', exclusiveMinimum: 0 },
+    strideIn1x1: { type: 'boolean' },
+    pretrained: nullable({ type: 'string' }),
+  }),
+  data: obj({
+    dataset: { enum: ['fashion-mnist', 'cifar10', 'folder'] },
+    dir: nullable({ type: 'string' }),
+    limit: nullable(posInt),
+    testLimit: nullable(posInt),
+    imageSize: nullable(posInt),
+    mean: nullable({ type: 'array', items: num }),
+    std: nullable({ type: 'array', items: num }),
+    augment: obj({ padCrop: { type: 'integer', minimum: 0 }, flip: { type: 'boolean' } }),
+  }),
+  solver: obj({
+    epochs: { type: 'number', exclusiveMinimum: 0 },
+    batchSize: posInt,
+    lr: { type: 'number', exclusiveMinimum: 0 },
+    momentum: { type: 'number', minimum: 0, maximum: 1 },
+    weightDecay: { type: 'number', minimum: 0 },
+    policy: { enum: ['constant', 'multistep', 'cosine'] },
+    milestones: { type: 'array', items: { type: 'number', minimum: 0, maximum: 1 } },
+    gamma: num,
+    warmupIters: { type: 'integer', minimum: 0 },
+    warmupFactor: num,
+    warmupMethod: { enum: ['linear', 'constant'] },
+  }),
+  checkpoint: obj({ everyEpochs: posInt }),
+  eval: obj({ batchSize: posInt }),
+});

@@ -1,0 +1,180 @@
+/** `resdet classify train | eval | predict`: ResNet classification from configs or flags. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { action, intFlag, numFlag, UsageError } from '../errors';
+import { loadConfig, ConfigError } from '../../engine/config';
+import { initBackend, backendChoice } from '../../engine/backend';
+import { atomicWrite } from '../../engine/safetensors';
+import { CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA, ClassifierConfig } from '../../backbone/classifier/config';
+import { trainClassifier } from '../../backbone/classifier/train';
+import { loadClassifier } from '../../backbone/classifier/checkpoint';
+import { evaluateClassifier } from '../../backbone/classifier/evaluate';
+import { archSpec } from '../../backbone/archs';
+import { openClassificationDataset, preprocessImagenet } from '../../datasets/classification';
+import { decodeRgb } from '../../datasets/classification/decode';
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+interface TrainFlags {
+  config?: string;
+  set: string[];
+  arch?: string;
+  dataset?: string;
+  data?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  limit?: number;
+  seed?: number;
+  out?: string;
+  resume?: boolean;
+  backend?: string;
+  quiet?: boolean;
+}
+
+function configFromFlags(f: TrainFlags): ClassifierConfig {
+  const overrides: Record<string, unknown> = {};
+  const put = (keys: string[], v: unknown) => {
+    if (v === undefined) return;
+    let o = overrides as Record<string, unknown>;
+    keys.slice(0, -1).forEach((k) => (o = (o[k] ??= {}) as Record<string, unknown>));
+    o[keys[keys.length - 1]] = v;
+  };
+  put(['model', 'arch'], f.arch);
+  put(['data', 'dataset'], f.dataset);
+  put(['data', 'dir'], f.data);
+  put(['data', 'limit'], f.limit);
+  put(['solver', 'epochs'], f.epochs);
+  put(['solver', 'batchSize'], f.batchSize);
+  put(['solver', 'lr'], f.lr);
+  put(['seed'], f.seed);
+  put(['backend'], f.backend);
+  const cfg = loadConfig<ClassifierConfig>({ file: f.config, defaults: CLASSIFIER_DEFAULTS, schema: CLASSIFIER_SCHEMA, overrides, sets: f.set });
+  archSpec(cfg.model.arch);
+  return cfg;
+}
+
+export function classifyCommand(): Command {
+  const cmd = new Command('classify').description('train, evaluate and run ResNet image classifiers');
+
+  cmd
+    .command('train')
+    .description('train a classifier (the paper\'s CIFAR recipe by default)')
+    .argument('[config]', 'YAML config (e.g. configs/classify/fmnist_resnet20.yaml)')
+    .option('--config <file>', 'YAML config (same as the positional argument)')
+    .option('--set <key=value>', 'override a config key (repeatable), e.g. --set solver.lr=0.05', collect, [])
+    .option('--arch <name>', 'architecture, e.g. resnet20, resnet56, plain20, resnet18')
+    .option('--dataset <name>', 'fashion-mnist | cifar10 | folder')
+    .option('--data <dir>', 'dataset folder')
+    .option('--epochs <n>', 'epochs', numFlag('--epochs'))
+    .option('--batch-size <n>', 'batch size', intFlag('--batch-size'))
+    .option('--lr <x>', 'base learning rate', numFlag('--lr'))
+    .option('--limit <n>', 'use the first N training images', intFlag('--limit'))
+    .option('--seed <n>', 'random seed', numFlag('--seed'))
+    .option('--out <dir>', 'run folder (checkpoints, log.jsonl, metrics.json)', 'runs/classify')
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: $RESDET_BACKEND or auto)')
+    .option('--quiet', 'no progress output')
+    .action(
+      action(async (configArg: string | undefined, flags: TrainFlags) => {
+        const cfg = configFromFlags({ ...flags, config: flags.config ?? configArg });
+        await initBackend(cfg.backend);
+        process.stderr.write(`resdet: ${backendChoice()?.reason}\n`);
+        const r = await trainClassifier(cfg, { out: flags.out!, resume: flags.resume, quiet: flags.quiet });
+        const lines = [
+          `trained ${cfg.model.arch} for ${r.steps} steps in ${r.trainSeconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s, ${r.backend})`,
+          `checkpoint: ${r.checkpoint}`,
+        ];
+        if (r.test) lines.push(`test: top1 ${r.test.top1.toFixed(4)}  top5 ${r.test.top5.toFixed(4)}  (${r.test.images} images)`);
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+
+  cmd
+    .command('eval')
+    .description('accuracy of a classifier checkpoint on a dataset split')
+    .requiredOption('--weights <path>', 'checkpoint file or run folder (its latest checkpoint)')
+    .option('--dataset <name>', 'fashion-mnist | cifar10 | folder', 'fashion-mnist')
+    .option('--data <dir>', 'dataset folder')
+    .option('--split <name>', 'train | test', 'test')
+    .option('--limit <n>', 'first N images', intFlag('--limit'))
+    .option('--batch-size <n>', 'batch size', intFlag('--batch-size'), 256)
+    .option('--json <file>', 'write {"top1","top5","images"} here')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--quiet', 'no progress output')
+    .action(
+      action(async (f: { weights: string; dataset: string; data?: string; split: string; limit?: number; batchSize: number; json?: string; backend?: string; quiet?: boolean }) => {
+        await initBackend(f.backend);
+        const { model, info } = await loadClassifier(f.weights);
+        const ds = await openClassificationDataset({ name: f.dataset as 'fashion-mnist', dir: f.data, split: f.split as 'test', limit: f.limit });
+        if (ds.classNames.length !== info.classNames.length) {
+          throw new UsageError(`${f.weights}: classifier has ${info.classNames.length} classes, dataset ${f.dataset} has ${ds.classNames.length}`);
+        }
+        if (info.imageShape && ds.imageShape.join() !== info.imageShape.join()) {
+          throw new UsageError(`${f.weights}: trained on ${info.imageShape.join('x')} images, dataset gives ${ds.imageShape.join('x')}`);
+        }
+        const r = await evaluateClassifier(model, ds, info, { batchSize: f.batchSize, quiet: f.quiet });
+        process.stdout.write(`${f.dataset} ${f.split}: top1 ${r.top1.toFixed(4)}  top5 ${r.top5.toFixed(4)}  (${r.images} images)\n`);
+        if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(r) + '\n')]);
+        model.dispose();
+      }),
+    );
+
+  cmd
+    .command('predict')
+    .description('top-5 classes of images (torchvision preprocessing for ImageNet weights)')
+    .argument('<images...>', 'image files')
+    .requiredOption('--weights <path>', 'torchvision .pth/.safetensors, a resdet checkpoint or run folder')
+    .option('--arch <name>', 'architecture (required for torchvision files)')
+    .option('--top <k>', 'how many classes to print', intFlag('--top'), 5)
+    .option('--json <file>', 'write the predictions as JSON')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .action(
+      action(async (images: string[], f: { weights: string; arch?: string; top: number; json?: string; backend?: string }) => {
+        await initBackend(f.backend);
+        if (f.arch) archSpec(f.arch);
+        const { model, info } = await loadClassifier(f.weights, f.arch);
+        const out: Array<{ file: string; top: Array<{ index: number; name: string; probability: number }> }> = [];
+        for (const file of images) {
+          if (!fs.existsSync(file)) throw new UsageError(`${file}: no such image`);
+          const x = await inputFor(file, info);
+          const probs = tf.tidy(() => tf.softmax(model.classify(x)).dataSync());
+          x.dispose();
+          const top = Array.from(probs.keys())
+            .sort((a, b) => probs[b] - probs[a] || a - b)
+            .slice(0, f.top)
+            .map((i) => ({ index: i, name: info.classNames[i], probability: probs[i] }));
+          out.push({ file, top });
+          process.stdout.write(`${path.basename(file)}\n`);
+          for (const t of top) process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.index.toString().padStart(4)}  ${t.name}\n`);
+        }
+        if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(out, null, 2) + '\n')]);
+        model.dispose();
+      }),
+    );
+  return cmd;
+}
+
+/** ImageNet weights: torchvision's resize 256 / crop 224 / normalise; resdet classifiers: their training size. */
+async function inputFor(file: string, info: { imageShape: [number, number, number] | null; mean: number[]; std: number[] }): Promise<tf.Tensor4D> {
+  if (!info.imageShape) {
+    const p = await preprocessImagenet(file);
+    return tf.tensor4d(p.data, [1, ...p.shape] as [number, number, number, number]);
+  }
+  const [h, w, c] = info.imageShape;
+  const raw = await decodeRgb(file, (img) => img.resize(w, h, { fit: 'fill' }));
+  const data = new Float32Array(h * w * c);
+  const norm = (v: number, ch: number) => (v / 255 - info.mean[info.mean.length === 1 ? 0 : ch]) / info.std[info.std.length === 1 ? 0 : ch];
+  for (let p = 0; p < h * w; p++) {
+    const [r, g, b] = [raw.data[3 * p], raw.data[3 * p + 1], raw.data[3 * p + 2]];
+    if (c === 1) data[p] = norm(0.299 * r + 0.587 * g + 0.114 * b, 0); // PIL's convert('L')
+    else for (let ch = 0; ch < 3; ch++) data[3 * p + ch] = norm([r, g, b][ch], ch);
+  }
+  return tf.tensor4d(data, [1, h, w, c]);
+}
+
+export { ConfigError };

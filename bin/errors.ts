@@ -1,0 +1,59 @@
+/**
+ * How the CLI ends on bad input: one clear message (naming the file or key) on stderr and exit code 2.
+ * Known error kinds are user errors; anything else is a bug and prints its stack.
+ */
+import { ConfigError } from '../engine/config';
+import { CheckpointError } from '../engine/checkpoint';
+import { BackendError } from '../engine/backend';
+import { WeightsFileError } from '../engine/host_tensor';
+import { DatasetError } from '../datasets/classification/types';
+import { UnknownArchError } from '../backbone/archs';
+import { InterruptedError } from '../backbone/classifier/train';
+
+export class UsageError extends Error {}
+
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError];
+
+export function isUserError(e: unknown): boolean {
+  if (USER_ERRORS.some((k) => e instanceof k)) return true;
+  // weights that do not fit the model, files that cannot be read
+  const msg = (e as Error)?.message ?? '';
+  return /weights do not fit the model|ENOENT|no such file/.test(msg);
+}
+
+/** Runs a command's action, turning errors into a message and an exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (e instanceof InterruptedError) {
+        process.stderr.write(`resdet: ${e.message}\n`);
+        process.exit(130);
+      }
+      if (isUserError(e)) {
+        process.stderr.write(`resdet: error: ${(e as Error).message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`resdet: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    }
+  };
+}
+
+/** Parses a positive integer flag or fails with the flag's name. */
+export function intFlag(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+export function numFlag(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
+    return n;
+  };
+}

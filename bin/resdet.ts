@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/** The resdet command line. Each command lives in bin/commands/; this file only assembles them. */
+import { Command } from 'commander';
+import { classifyCommand } from './commands/classify';
+import { weightsCommand } from './commands/weights';
+import { demoCommand } from './commands/demo';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { version } = require('../../package.json');
+
+const program = new Command('resdet')
+  .description('Object detection on deep residual networks: ResNet backbones, Faster R-CNN, VOC/COCO, on TensorFlow.js')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+program.addCommand(classifyCommand());
+program.addCommand(weightsCommand());
+program.addCommand(demoCommand());
+
+program.parseAsync(process.argv);

@@ -1,0 +1,41 @@
+/** A JSON-lines log: one object per line, appended and flushed as it is written (machine-readable). */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export class JsonlLog {
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
+
+  write(record: Record<string, unknown>): void {
+    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  }
+
+  /** Drops records of `type` whose `step` is beyond `step` (used when a run resumes from a checkpoint). */
+  truncateAfter(step: number, type = 'train'): void {
+    if (!fs.existsSync(this.file)) return;
+    const keep = fs
+      .readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .filter((l) => {
+        try {
+          const r = JSON.parse(l);
+          return !(r.type === type && typeof r.step === 'number' && r.step > step);
+        } catch {
+          return false;
+        }
+      });
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, keep.map((l) => l + '\n').join(''));
+    fs.renameSync(tmp, this.file);
+  }
+
+  static read(file: string): Array<Record<string, unknown>> {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * One optimisation step, generic over models: the loss's gradients with respect to the named trainable
+ * variables, an SGD update, and every intermediate tensor disposed — a loop of these keeps the tensor
+ * count flat. Returns the loss value and any extra scalars the loss function reports.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SGD } from './optim/sgd';
+
+export interface StepResult {
+  loss: number;
+  parts: Record<string, number>;
+}
+
+/**
+ * `lossFn` returns the total loss and optionally named parts (scalars, e.g. the RPN and head losses).
+ * Non-finite losses raise before any parameter changes.
+ */
+export function trainStep(
+  params: Array<[string, tf.Variable]>,
+  lossFn: () => { total: tf.Scalar; parts?: Record<string, tf.Scalar> },
+  optimizer: SGD,
+  lr: number,
+): StepResult {
+  const byVar = new Map(params.map(([n, v]) => [v.name, n]));
+  let parts: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const r = lossFn();
+    parts = Object.fromEntries(Object.entries(r.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+    return r.total;
+  }, params.map(([, v]) => v));
+  const loss = value.dataSync()[0];
+  const partValues = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]]));
+  tf.dispose([value, ...Object.values(parts)]);
+  if (!Number.isFinite(loss)) {
+    tf.dispose(Object.values(grads));
+    throw new Error(`loss is ${loss}: training diverged (lower the learning rate or check the data)`);
+  }
+  const named: Record<string, tf.Tensor> = {};
+  for (const [varName, g] of Object.entries(grads)) named[byVar.get(varName) ?? varName] = g;
+  optimizer.step(params, named, lr);
+  tf.dispose(Object.values(grads));
+  return { loss, parts: partValues };
+}
