@@ -1,3 +1,31 @@
-/** resdet's public API. */
-export { initBackend, backendChoice } from './engine/backend';
+/** resdet's public API (`require('resdet')`). */
+export { initBackend, backendChoice, BACKEND_NAMES } from './engine/backend';
+export type { BackendName, BackendChoice } from './engine/backend';
 export { batchNormTrain, batchNormInference } from './engine/ops/batch_norm';
+export { Module } from './engine/nn/module';
+export type { Parameter, StateDict } from './engine/nn/module';
+export { Conv2d } from './engine/nn/conv2d';
+export { BatchNorm2d } from './engine/nn/batch_norm2d';
+export { Linear } from './engine/nn/linear';
+export { seedInit } from './engine/nn/init';
+export { SGD } from './engine/optim/sgd';
+export { learningRate } from './engine/optim/lr_schedule';
+export type { LrScheduleConfig } from './engine/optim/lr_schedule';
+export { trainStep } from './engine/train_step';
+export { saveCheckpoint, resolveCheckpoint, readCheckpointMeta } from './engine/checkpoint';
+export { readSafetensors, writeSafetensors } from './engine/safetensors';
+export { readTorchStateDict } from './engine/pth/torch_load';
+export { readWeightsFile } from './engine/weights_file';
+export type { HostTensor } from './engine/host_tensor';
+export { loadConfig } from './engine/config';
+export { Rng } from './engine/rng';
+export { buildResNet, ResNet } from './backbone/resnet';
+export type { ResNetOptions } from './backbone/resnet';
+export { ARCH_NAMES, archSpec } from './backbone/archs';
+export { loadBackboneWeights } from './backbone/load_weights';
+export { trainClassifier } from './backbone/classifier/train';
+export { evaluateClassifier } from './backbone/classifier/evaluate';
+export { loadClassifier } from './backbone/classifier/checkpoint';
+export { CLASSIFIER_DEFAULTS } from './backbone/classifier/config';
+export type { ClassifierConfig } from './backbone/classifier/config';
+export * from './datasets/classification';
