@@ -1,0 +1,98 @@
+/**
+ * Training throughput of CIFAR ResNet-20 (img/s, median over timed steps after a warm-up) on resdet's
+ * backends, side by side with PyTorch on the same machine in the same run when /usr/bin/python3 has torch
+ * (../shared/bench/torch_resnet.py). Also watches for subnormal floats, which slow CPU training tenfold:
+ * it reports the step-time ratio late/early over a longer run and counts subnormal values in the weights and
+ * momentum buffers at the end.
+ *
+ *   node dist/bench/classify_throughput.js [--backends wasm,cpu] [--steps 10] [--batch 64,128] [--long 150] [--json out.json]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../engine/backend';
+import { buildResNet } from '../backbone/resnet';
+import { SGD } from '../engine/optim/sgd';
+import { trainStep } from '../engine/train_step';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+function subnormals(ts: tf.Tensor[]): number {
+  let n = 0;
+  for (const t of ts) for (const v of t.dataSync()) if (v !== 0 && Math.abs(v) < 1.1754943508222875e-38) n++;
+  return n;
+}
+
+async function measure(backend: string, shape: [number, number, number], batch: number, steps: number, long: number) {
+  await initBackend(backend);
+  const [h, w, c] = shape;
+  const model = buildResNet('resnet20', { inputChannels: c });
+  const opt = new SGD({ momentum: 0.9, weightDecay: 1e-4 });
+  const params = model.trainableParameters();
+  const x = tf.randomNormal([batch, h, w, c]) as tf.Tensor4D;
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
+  const step = () => {
+    const t = performance.now();
+    trainStep(params, () => ({ total: tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar }), opt, 0.1);
+    return performance.now() - t;
+  };
+  step();
+  step();
+  const times = Array.from({ length: Math.max(steps, long) }, step);
+  const head = times.slice(0, steps);
+  const result: Record<string, unknown> = {
+    backend,
+    input: `${c}x${h}x${w}`,
+    batch,
+    ms_per_batch: median(head),
+    images_per_s: (batch * 1000) / median(head),
+  };
+  if (long > steps) {
+    result.late_over_early = median(times.slice(-steps)) / median(head);
+    result.steps = times.length + 2;
+    result.subnormal_values = subnormals([...params.map(([, v]) => v), ...opt.state().values()]);
+  }
+  tf.dispose([x, y]);
+  opt.dispose();
+  model.dispose();
+  return result;
+}
+
+function torchBaseline(): Record<string, unknown> | null {
+  const script = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_resnet.py');
+  if (!fs.existsSync(script) || !fs.existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', [script, '--only', 'r20_cifar_b128,r20_fmnist_b128', '--flush-denormal', '--threads', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: (r.stderr || '').split('\n').filter(Boolean).slice(-1)[0] };
+  return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]);
+}
+
+(async () => {
+  const backends = arg('backends', 'wasm,cpu').split(',');
+  const batches = arg('batch', '64,128').split(',').map(Number);
+  const steps = Number(arg('steps', '7'));
+  const long = Number(arg('long', '0'));
+  const rows: Array<Record<string, unknown>> = [];
+  for (const b of backends) {
+    for (const shape of [[32, 32, 3], [28, 28, 1]] as Array<[number, number, number]>) {
+      for (const batch of batches) {
+        const n = b === 'cpu' ? Math.min(steps, 3) : steps;
+        const r = await measure(b, shape, batch, n, b === 'cpu' ? 0 : long);
+        rows.push(r);
+        process.stdout.write(`${b.padEnd(6)} ${String(r.input).padEnd(8)} batch ${String(batch).padStart(3)}: ${(r.images_per_s as number).toFixed(1).padStart(7)} img/s  ${(r.ms_per_batch as number).toFixed(0)} ms/batch` +
+          (r.late_over_early ? `  late/early ${(r.late_over_early as number).toFixed(2)}  subnormals ${r.subnormal_values}` : '') + '\n');
+      }
+    }
+  }
+  const torch = torchBaseline();
+  if (torch) process.stdout.write(`pytorch (2 threads, flush-denormal): ${JSON.stringify(torch)}\n`);
+  const out = { date: new Date().toISOString(), resdet: rows, pytorch: torch };
+  process.stdout.write(JSON.stringify(out) + '\n');
+  const json = arg('json', '');
+  if (json) fs.writeFileSync(json, JSON.stringify(out, null, 2) + '\n');
+})();
