@@ -9,12 +9,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormKernels } from './batch_norm_kernels';
 import { wasmTrainingKernels } from './wasm/index';
+import { roiAlignKernels } from './roi_align_kernels';
+import { roiPoolKernels } from './roi_pool_kernels';
+import { boxIouKernels } from './box_iou_kernels';
 
 const registered = new Set<string>();
 
 function kernelsFor(backendName: string): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
   if (backendName === 'cpu' || backendName === 'wasm') out.push(...batchNormKernels(backendName));
+  if (backendName === 'cpu' || backendName === 'wasm') {
+    out.push(...roiAlignKernels(backendName), ...roiPoolKernels(backendName), ...boxIouKernels(backendName));
+  }
   if (backendName === 'wasm') out.push(...wasmTrainingKernels());
   return out;
 }
