@@ -8,7 +8,7 @@ import { BackendError } from '../engine/backend';
 import { WeightsFileError } from '../engine/host_tensor';
 import { DatasetError } from '../datasets/classification/types';
 import { UnknownArchError } from '../backbone/archs';
-import { InterruptedError } from '../backbone/classifier/train';
+import { InterruptedError } from '../engine/interrupt';
 
 export class UsageError extends Error {}
 

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as YAML from 'yaml';
+import { InterruptedError } from '../../engine/interrupt';
 import { ClassifierConfig } from './config';
 import { ClassifierInfo } from './checkpoint';
 import { evaluateClassifier, ClassifierEvalResult } from './evaluate';
@@ -188,4 +189,3 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
   return result;
 }
 
-export class InterruptedError extends Error {}
