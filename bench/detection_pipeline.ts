@@ -1,0 +1,82 @@
+/**
+ * Images/s of resdet's detection training pipeline (sharp decode of a 500x375 JPEG, resize to shorter side 600
+ * → 800x600, random horizontal flip, normalise to float32 with ImageNet mean/std, through BatchProducer with
+ * batch size 1) on the 200 JPEGs made by ../shared/bench/pil_pipeline.py, next to that script's PIL +
+ * torchvision figures (one process, DataLoader with 2 workers) measured in the same run on the same files.
+ * Both: images/s = 200 / median time of one pass, after warm-up passes.
+ *
+ *   node dist/bench/detection_pipeline.js [--dir DIR] [--runs 5] [--warmup 2] [--concurrency 4] [--prefetch 8]
+ *                                         [--batch 1] [--no-pil] [--json out.json]
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import sharp from 'sharp';
+import { Rng } from '../engine/rng';
+import { emptyRecord, DatasetRecord } from '../datasets/detection/record';
+import { BatchProducer } from '../datasets/detection/pipeline/producer';
+import { TRAIN_TRANSFORMS } from '../datasets/detection/pipeline/transforms';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+async function main() {
+  const dir = arg('dir', path.join(os.tmpdir(), 'torchbench-jpegs'));
+  const runs = Number(arg('runs', '5'));
+  const warmup = Number(arg('warmup', '2'));
+  const concurrency = Number(arg('concurrency', '4'));
+  const prefetch = Number(arg('prefetch', '8'));
+  const batch = Number(arg('batch', '1'));
+  const script = arg('pil-script', path.join(ROOT, '..', 'shared', 'bench', 'pil_pipeline.py'));
+
+  let pil: Record<string, unknown> | null = null;
+  if (!process.argv.includes('--no-pil')) {
+    const r = spawnSync('/usr/bin/python3', [script, '--dir', dir, '--threads', '2', '--runs', String(runs), '--warmup', String(warmup)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+    pil = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 200).map((f) => path.join(dir, f));
+  if (files.length === 0) throw new Error(`no JPEGs in ${dir}: run without --no-pil once to make them`);
+  const records: DatasetRecord[] = [];
+  for (const f of files) {
+    const m = await sharp(f).metadata();
+    records.push(emptyRecord(records.length + 1, f, m.width!, m.height!));
+  }
+  const batches = Array.from({ length: Math.ceil(records.length / batch) }, (_, b) => Int32Array.from({ length: Math.min(batch, records.length - b * batch) }, (_, k) => b * batch + k));
+  const rng = new Rng(0);
+  let shape: number[] = [];
+  const pass = async () => {
+    const producer = new BatchProducer(records, batches, { transforms: TRAIN_TRANSFORMS, concurrency, prefetch }, rng);
+    for await (const b of producer) shape = b.shape;
+  };
+  for (let i = 0; i < warmup; i++) await pass();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await pass();
+    times.push((performance.now() - t0) / 1000);
+  }
+  const med = median(times);
+  const res = {
+    bench: 'detection_pipeline', date: new Date().toISOString(), cpus: os.cpus().length, load: os.loadavg().map((v) => +v.toFixed(2)),
+    sharp: sharp.versions.sharp, vips: sharp.versions.vips, vipsConcurrency: sharp.concurrency(), uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4',
+    files: files.length, batch, concurrency, prefetch, outShape: shape,
+    resdet: { img_s: +(files.length / med).toFixed(1), ms_per_img: +((1000 * med) / files.length).toFixed(2), img_s_best: +(files.length / Math.min(...times)).toFixed(1), n: runs },
+    pil,
+  };
+  console.log(JSON.stringify(res));
+  const out = arg('json', '');
+  if (out) fs.writeFileSync(out, JSON.stringify(res, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
