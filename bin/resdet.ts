@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { classifyCommand } from './commands/classify';
 import { weightsCommand } from './commands/weights';
 import { demoCommand } from './commands/demo';
+import { dataCommand } from './commands/data';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -18,5 +19,6 @@ const program = new Command('resdet')
 program.addCommand(classifyCommand());
 program.addCommand(weightsCommand());
 program.addCommand(demoCommand());
+program.addCommand(dataCommand());
 
 program.parseAsync(process.argv);
