@@ -9,9 +9,11 @@
  * out[bin] = Σ w·f[pixel] and the backward g[pixel] += w·dy[bin]. The coordinates and weights are computed
  * in float32 (Math.fround) exactly as torchvision's CPU kernel does, so the out-of-range and clamping edge
  * cases fall the same way. detection/roi_align.ts builds the composite fallback on the same table.
+ * On wasm, the channel loops run as WebAssembly SIMD over the heap (wasm/simd_axpy.ts) when C % 4 = 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import { alloc, f32 } from './kernel_io';
+import { alloc, f32, isWasm } from './kernel_io';
+import { SimdAxpy, simdAxpy, wasmHeapMemory } from './wasm/simd_axpy';
 
 export const ROI_ALIGN = 'ResdetRoiAlign';
 export const ROI_ALIGN_GRAD = 'ResdetRoiAlignGrad';
@@ -153,6 +155,32 @@ function scatterBin(g: Float32Array, dy: Float32Array, o: number, t: BinTable, C
   }
 }
 
+/** The SIMD loops on the wasm heap, when the backend is wasm and C suits f32x4. */
+function simdFor(backend: unknown, C: number): SimdAxpy | null {
+  if (!isWasm(backend) || C % 4 !== 0 || C === 0) return null;
+  const mem = wasmHeapMemory(backend);
+  return mem ? simdAxpy(mem) : null;
+}
+
+/** gatherBin on the wasm heap: byte addresses `o` (output row) and `fb` (features). */
+function gatherBinSimd(s: SimdAxpy, out: Float32Array, bin: number, o: number, fb: number, t: BinTable, C: number): void {
+  if (t.n === 0) {
+    out.fill(0, bin * C, bin * C + C);
+    return;
+  }
+  const C4 = C * 4;
+  for (let j = 0; j < t.n; j += 4) {
+    const p0 = fb + t.pos[j] * C4;
+    const m = t.n - j;
+    const p1 = m > 1 ? fb + t.pos[j + 1] * C4 : p0;
+    const p2 = m > 2 ? fb + t.pos[j + 2] * C4 : p0;
+    const p3 = m > 3 ? fb + t.pos[j + 3] * C4 : p0;
+    const w1 = m > 1 ? t.w[j + 1] : 0, w2 = m > 2 ? t.w[j + 2] : 0, w3 = m > 3 ? t.w[j + 3] : 0;
+    if (j === 0) s.set4(o, p0, p1, p2, p3, t.w[j], w1, w2, w3, C4);
+    else s.add4(o, p0, p1, p2, p3, t.w[j], w1, w2, w3, C4);
+  }
+}
+
 function attrsOf(attrs: unknown): RoiAlignAttrs & { featureShape: number[] } {
   return attrs as RoiAlignAttrs & { featureShape: number[] };
 }
@@ -170,7 +198,13 @@ function forwardKernel(backendName: string): tf.KernelConfig {
       const out = f32(backend, outInfo);
       const f = f32(backend, features);
       const r = f32(backend, rois);
-      roiAlignBins(r, K, features.shape, a, (bin, t) => gatherBin(out, bin * C, f, t, C));
+      const s = simdFor(backend, C);
+      if (s) {
+        const ob = out.byteOffset, fb = f.byteOffset;
+        roiAlignBins(r, K, features.shape, a, (bin, t) => gatherBinSimd(s, out, bin, ob + bin * C * 4, fb, t, C));
+      } else {
+        roiAlignBins(r, K, features.shape, a, (bin, t) => gatherBin(out, bin * C, f, t, C));
+      }
       return outInfo;
     },
   };
@@ -190,7 +224,15 @@ function gradKernel(backendName: string): tf.KernelConfig {
       g.fill(0);
       const d = f32(backend, dy);
       const r = f32(backend, rois);
-      roiAlignBins(r, K, a.featureShape, a, (bin, t) => scatterBin(g, d, bin * C, t, C));
+      const s = simdFor(backend, C);
+      if (s) {
+        const gb = g.byteOffset, db = d.byteOffset, C4 = C * 4;
+        roiAlignBins(r, K, a.featureShape, a, (bin, t) => {
+          for (let j = 0; j < t.n; j++) s.axpy(gb + t.pos[j] * C4, db + bin * C4, t.w[j], C4);
+        });
+      } else {
+        roiAlignBins(r, K, a.featureShape, a, (bin, t) => scatterBin(g, d, bin * C, t, C));
+      }
       return gInfo;
     },
   };
