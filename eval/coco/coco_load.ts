@@ -4,7 +4,9 @@
  */
 import { EvalInputError } from '../eval_error';
 import { box4, describe, field, finiteNumber, list, Where } from '../field_check';
-import { readJsonFile } from '../json_file';
+import * as fs from 'fs';
+import { parseJson, readJsonFile } from '../json_file';
+import { scanCocoResults, ScannedResults } from './coco_results_scan';
 import { CocoDetections, CocoGroundTruth, DtColumns, GtColumns } from './coco_types';
 
 function sortedUnique(ids: number[]): number[] {
@@ -149,6 +151,51 @@ export function readCocoGroundTruth(file: string): CocoGroundTruth {
   return loadCocoGroundTruth(readJsonFile(file), file);
 }
 
+/** Columns from the fast reader; null when any record needs the full checks (which then name the problem). */
+function detectionsFromScan(r: ScannedResults, gt: CocoGroundTruth): CocoDetections | null {
+  const n = r.count;
+  const dt: DtColumns = {
+    count: 0,
+    image: new Int32Array(n),
+    category: new Int32Array(n),
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    w: new Float64Array(n),
+    h: new Float64Array(n),
+    score: new Float64Array(n),
+  };
+  const unknownCategories = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const x = r.bbox[4 * i], y = r.bbox[4 * i + 1], w = r.bbox[4 * i + 2], h = r.bbox[4 * i + 3];
+    const score = r.score[i];
+    if (!(w >= 0 && h >= 0 && Number.isFinite(x + y + w + h + score + r.imageId[i] + r.categoryId[i]))) return null;
+    const im = gt.imageIndex.get(r.imageId[i]);
+    if (im === undefined) return null;
+    const cat = gt.categoryIndex.get(r.categoryId[i]);
+    if (cat === undefined) {
+      unknownCategories.set(r.categoryId[i], (unknownCategories.get(r.categoryId[i]) ?? 0) + 1);
+      continue;
+    }
+    const k = dt.count++;
+    dt.image[k] = im;
+    dt.category[k] = cat;
+    dt.x[k] = x;
+    dt.y[k] = y;
+    dt.w[k] = w;
+    dt.h[k] = h;
+    dt.score[k] = score;
+  }
+  return { dt, unknownCategories };
+}
+
 export function readCocoDetections(file: string, gt: CocoGroundTruth): CocoDetections {
-  return loadCocoDetections(readJsonFile(file), gt, file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new EvalInputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const scanned = scanCocoResults(bytes);
+  const fast = scanned && detectionsFromScan(scanned, gt);
+  return fast || loadCocoDetections(parseJson(bytes.toString('utf8'), file), gt, file);
 }

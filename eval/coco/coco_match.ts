@@ -4,6 +4,7 @@
  * boxes last; per IoU threshold each detection takes the best still-free box (crowd boxes are never used up),
  * never trading a real box for an ignored one. Results are bit masks over the IoU thresholds per detection.
  */
+import { stableDescendingOrder } from '../score_order';
 import { boxIou } from './coco_iou';
 import { GroupedBoxes } from './coco_group';
 import { DtColumns, GtColumns } from './coco_types';
@@ -40,13 +41,19 @@ class Scratch {
   gtOrder = new Int32Array(64);
   gtIgnored = new Uint8Array(64);
   gtUsed = new Uint8Array(64);
+  gtCrowd = new Uint8Array(64);
+  rowMax = new Float64Array(256);
   fit(numDt: number, numGt: number): void {
-    if (numDt > this.dets.length) this.dets = new Int32Array(numDt * 2);
+    if (numDt > this.dets.length) {
+      this.dets = new Int32Array(numDt * 2);
+      this.rowMax = new Float64Array(numDt * 2);
+    }
     if (numGt > this.gts.length) {
       this.gts = new Int32Array(numGt * 2);
       this.gtOrder = new Int32Array(numGt * 2);
       this.gtIgnored = new Uint8Array(numGt * 2);
       this.gtUsed = new Uint8Array(numGt * 2);
+      this.gtCrowd = new Uint8Array(numGt * 2);
     }
     if (numDt * numGt > this.iou.length) this.iou = new Float64Array(numDt * numGt * 2);
   }
@@ -67,9 +74,11 @@ function sortByScore(idx: Int32Array, n: number, score: Float64Array): void {
     }
     return;
   }
-  const arr = Array.from(idx.subarray(0, n));
-  arr.sort((a, b) => score[b] - score[a] || a - b);
-  idx.set(arr);
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) scores[i] = score[idx[i]];
+  const order = stableDescendingOrder(scores, n);
+  const copy = idx.slice(0, n);
+  for (let i = 0; i < n; i++) idx[i] = copy[order[i]];
 }
 
 export function matchCategory(
@@ -144,9 +153,25 @@ function matchImage(
     out.rank[base + d] = d;
   }
   out.n += D;
+  if (G === 0) {
+    // nothing to match: a detection is ignored exactly where its own area is outside the range
+    const all = (1 << T) - 1;
+    for (let d = 0; d < D; d++) {
+      const da = dt.w[dets[d]] * dt.h[dets[d]];
+      for (let a = 0; a < A; a++) if (da < s.areaRng[a][0] || da > s.areaRng[a][1]) out.ignored[a][base + d] = all;
+    }
+    return;
+  }
   const order = sc.gtOrder;
   const gIg = sc.gtIgnored;
   const used = sc.gtUsed;
+  const crowd = sc.gtCrowd;
+  const rowMax = sc.rowMax;
+  for (let d = 0; d < D; d++) {
+    let mx = 0;
+    for (let g = 0; g < G; g++) if (iou[d * G + g] > mx) mx = iou[d * G + g];
+    rowMax[d] = mx;
+  }
   for (let a = 0; a < A; a++) {
     const lo = s.areaRng[a][0];
     const hi = s.areaRng[a][1];
@@ -162,8 +187,9 @@ function matchImage(
       if (gt.crowd[gts[j]] || ar < lo || ar > hi) order[k++] = j;
     }
     for (let j = 0; j < G; j++) {
+      crowd[j] = gt.crowd[gts[order[j]]];
       const ar = gt.area[gts[order[j]]];
-      gIg[j] = gt.crowd[gts[order[j]]] || ar < lo || ar > hi ? 1 : 0;
+      gIg[j] = crowd[j] || ar < lo || ar > hi ? 1 : 0;
     }
     const tpBits = out.tp[a];
     const igBits = out.ignored[a];
@@ -172,16 +198,19 @@ function matchImage(
       const bit = 1 << t;
       const start = Math.min(s.iouThrs[t], 1 - 1e-10);
       for (let d = 0; d < D; d++) {
-        let best = start;
         let m = -1;
-        const row = d * G;
-        for (let j = 0; j < G; j++) {
-          if (used[j] && !gt.crowd[gts[order[j]]]) continue;
-          if (m > -1 && gIg[m] === 0 && gIg[j] === 1) break;
-          const v = iou[row + order[j]];
-          if (v < best) continue;
-          best = v;
-          m = j;
+        if (rowMax[d] >= start) {
+          // rowMax < start would leave the detection unmatched: every IoU is below the starting bar
+          let best = start;
+          const row = d * G;
+          for (let j = 0; j < G; j++) {
+            if (used[j] && !crowd[j]) continue;
+            if (m > -1 && gIg[m] === 0 && gIg[j] === 1) break;
+            const v = iou[row + order[j]];
+            if (v < best) continue;
+            best = v;
+            m = j;
+          }
         }
         if (m === -1) {
           const da = dt.w[dets[d]] * dt.h[dets[d]];
