@@ -116,7 +116,7 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
       continue;
     }
     const [x, y, w, h] = a.bbox;
-    const box = checkBox([x, y, x + w, y + h], img.width, img.height, log, file, `${what} (image id ${a.imageId})`);
+    const box = checkBox([x, y, x + w, y + h], img.width, img.height, log, file, `${what} (image id ${a.imageId})`, `bbox [${a.bbox.join(', ')}]`);
     if (!box) continue;
     let list = perImage.get(a.imageId);
     if (!list) perImage.set(a.imageId, (list = []));

@@ -117,7 +117,8 @@ export async function writeDataset(ds: DetectionDataset, out: string, format: Ta
   if (crowd) report.dropped.push(`${crowd} crowd region(s) dropped (${format.toUpperCase()} has no crowd annotations)`);
   if (idsNot1K) report.dropped.push(`category ids [${ds.classes.categoryIds.join(', ')}] not kept: classes are numbered by classes.txt order`);
   if (ds.records.some((r) => r.annotationIds?.length)) report.dropped.push('COCO image and annotation ids not kept (images are named by file)');
-  if (ds.records.some((r) => r.areas?.length)) report.dropped.push('COCO area (segment area) not kept: the box area stands in');
+  const areaDiffers = count(ds, (r, i) => !!r.areas && Math.abs(r.areas[i] - (r.boxes[4 * i + 2] - r.boxes[4 * i]) * (r.boxes[4 * i + 3] - r.boxes[4 * i + 1])) > 1e-6);
+  if (areaDiffers) report.dropped.push(`${areaDiffers} COCO area value(s) (segment areas) not kept: the box area stands in`);
 
   if (format === 'voc') {
     const rounded = count(ds, (r, i) => {

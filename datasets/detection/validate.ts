@@ -50,14 +50,15 @@ export function parseCoord(v: unknown): number | null {
 
 /**
  * Clips a continuous [x1, y1, x2, y2] box to the image, with a warning when it had to; returns null (with a
- * warning) when nothing of positive area is left.
+ * warning) when nothing of positive area is left. `shown` is the box as the file writes it, for messages.
  */
 export function checkBox(
   box: [number, number, number, number], width: number, height: number, log: ProblemLog, file: string, object: string,
+  shown = `[${box.join(', ')}]`,
 ): [number, number, number, number] | null {
   const [x1, y1, x2, y2] = box;
   if (!(x2 > x1) || !(y2 > y1)) {
-    log.warn(file, object, `box [${box.join(', ')}] has zero or negative area: dropped`);
+    log.warn(file, object, `box ${shown} has zero or negative area: dropped`);
     return null;
   }
   const c: [number, number, number, number] = [
@@ -66,10 +67,10 @@ export function checkBox(
   ];
   if (c.some((v, i) => v !== box[i])) {
     if (!(c[2] > c[0]) || !(c[3] > c[1])) {
-      log.warn(file, object, `box [${box.join(', ')}] lies outside the ${width}x${height} image: dropped`);
+      log.warn(file, object, `box ${shown} lies outside the ${width}x${height} image: dropped`);
       return null;
     }
-    log.warn(file, object, `box [${box.join(', ')}] extends outside the ${width}x${height} image: clipped to [${c.join(', ')}]`);
+    log.warn(file, object, `box ${shown} extends outside the ${width}x${height} image: clipped to x1,y1,x2,y2 = [${c.join(', ')}]`);
   }
   return c;
 }

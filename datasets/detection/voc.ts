@@ -49,7 +49,7 @@ export interface VocAnnotation {
   filename?: string;
   width?: number;
   height?: number;
-  objects: { name: string; difficult: boolean; box: Box }[];
+  objects: { index: number; name: string; difficult: boolean; box: Box }[];
 }
 
 /**
@@ -94,7 +94,7 @@ export function parseVocXml(text: string, file: string, log: ProblemLog): VocAnn
       log.error(file, what, `non-numeric or missing <bndbox> coordinates: ${bad.map((k) => `${k}=${JSON.stringify(o.bndbox![k] ?? null)}`).join(', ')}`);
       return;
     }
-    out.objects.push({ name, difficult: String(o.difficult ?? '0').trim() === '1', box: vocToContinuous(vals as Box) });
+    out.objects.push({ index: i + 1, name, difficult: String(o.difficult ?? '0').trim() === '1', box: vocToContinuous(vals as Box) });
   });
   return out;
 }
@@ -209,14 +209,15 @@ export async function loadVoc(opts: VocOptions): Promise<DetectionDataset> {
         }
       }
       const objects: ObjectDraft[] = [];
-      ann.objects.forEach((o, i) => {
-        const what = `object ${i + 1} (${o.name})`;
+      ann.objects.forEach((o) => {
+        const what = `object ${o.index} (${o.name})`;
         const label = index.get(o.name);
         if (label === undefined) {
           log.error(xmlFile, what, unknownClassMessage(o.name, classNames));
           return;
         }
-        const box = checkBox(o.box, width!, height!, log, xmlFile, what);
+        const v = continuousToVoc(o.box);
+        const box = checkBox(o.box, width!, height!, log, xmlFile, what, `xmin=${v[0]} ymin=${v[1]} xmax=${v[2]} ymax=${v[3]}`);
         if (box) objects.push({ box, label, difficult: o.difficult });
       });
       records.push(makeRecord({ imageId: records.length + 1, file: image, width, height, name: id }, objects));

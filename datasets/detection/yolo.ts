@@ -95,7 +95,7 @@ export async function loadYolo(opts: YoloOptions): Promise<DetectionDataset> {
           return log.error(labelFile, what, unknownClassMessage(f[0], classNames.map((n, k) => `${k}=${n}`)));
         }
         const box = checkBox([(cx - w / 2) * size.width, (cy - h / 2) * size.height, (cx + w / 2) * size.width, (cy + h / 2) * size.height],
-          size.width, size.height, log, labelFile, `${what} (${classNames[cls]})`);
+          size.width, size.height, log, labelFile, `${what} (${classNames[cls]})`, `cx cy w h = ${f.slice(1).join(' ')}`);
         if (box) objects.push({ box, label: cls });
       });
     }
