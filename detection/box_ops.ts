@@ -2,7 +2,7 @@
  * Box arithmetic on [N,4] float32 tensors, (x1, y1, x2, y2) in pixels with no +1 (torchvision.ops.boxes).
  *
  * Degenerate input keeps torchvision's arithmetic, which makes it well defined: a box with x2 < x1 has a
- * negative width, so it intersects nothing (IoU 0, or NaN when both areas are 0: 0/0 as in torchvision);
+ * negative width, so it intersects nothing (IoU ±0, or NaN when the two areas sum to 0: 0/0 as in torchvision);
  * NaN coordinates give NaN IoUs and areas. Shapes are checked: anything but [N,4] is an error.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,0 +1,72 @@
+/**
+ * Box regression targets, as torchvision's detection `BoxCoder` (float32 throughout, widths x2-x1, no +1):
+ *   encode: (wx*(gcx-pcx)/pw, wy*(gcy-pcy)/ph, ww*log(gw/pw), wh*log(gh/ph)), no clamping;
+ *   decode: dx = code/wx, ..., dw = min(code/ww, clip), dh = min(code/wh, clip) (upper clamp only, compared
+ *   as float32 log(1000/16)), centre = dx*w + cx, size = exp(dw)*w, box = centre -/+ 0.5*size.
+ * Built from tfjs ops, so both directions are differentiable.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkBoxes } from './box_ops';
+
+export const BBOX_XFORM_CLIP = Math.log(1000 / 16);
+
+/** [x1, y1, x2, y2] columns of an [..., 4] tensor → widths, heights, centres. */
+function geometry(boxes: tf.Tensor, axis: number) {
+  const [x1, y1, x2, y2] = tf.unstack(boxes, axis);
+  const w = tf.sub(x2, x1);
+  const h = tf.sub(y2, y1);
+  return { w, h, cx: tf.add(x1, tf.mul(0.5, w)), cy: tf.add(y1, tf.mul(0.5, h)) };
+}
+
+export class BoxCoder {
+  constructor(
+    readonly weights: [number, number, number, number],
+    readonly clip = BBOX_XFORM_CLIP,
+  ) {
+    if (weights.length !== 4 || !weights.every((v) => Number.isFinite(v) && v !== 0)) {
+      throw new Error(`BoxCoder: weights must be 4 finite non-zero numbers, got [${weights}]`);
+    }
+  }
+
+  /** Targets [N,4] (dx, dy, dw, dh) that take each proposal to its reference (ground-truth) box. */
+  encode(referenceBoxes: tf.Tensor2D, proposals: tf.Tensor2D): tf.Tensor2D {
+    checkBoxes('BoxCoder.encode', 'referenceBoxes', referenceBoxes);
+    checkBoxes('BoxCoder.encode', 'proposals', proposals);
+    if (referenceBoxes.shape[0] !== proposals.shape[0]) {
+      throw new Error(`BoxCoder.encode: ${referenceBoxes.shape[0]} reference boxes but ${proposals.shape[0]} proposals`);
+    }
+    const [wx, wy, ww, wh] = this.weights;
+    return tf.tidy(() => {
+      const g = geometry(referenceBoxes, 1);
+      const p = geometry(proposals, 1);
+      const dx = tf.div(tf.mul(wx, tf.sub(g.cx, p.cx)), p.w);
+      const dy = tf.div(tf.mul(wy, tf.sub(g.cy, p.cy)), p.h);
+      const dw = tf.mul(ww, tf.log(tf.div(g.w, p.w)));
+      const dh = tf.mul(wh, tf.log(tf.div(g.h, p.h)));
+      return tf.stack([dx, dy, dw, dh], 1) as tf.Tensor2D;
+    });
+  }
+
+  /** Boxes [N,K,4] from codes [N,4K] applied to boxes [N,4] (one set of K class boxes per row). */
+  decode(relCodes: tf.Tensor2D, boxes: tf.Tensor2D): tf.Tensor3D {
+    checkBoxes('BoxCoder.decode', 'boxes', boxes);
+    const [N, D] = relCodes.shape;
+    if (relCodes.rank !== 2 || D % 4 !== 0) {
+      throw new Error(`BoxCoder.decode: relCodes must have shape [N, 4*K], got [${relCodes.shape}]`);
+    }
+    if (N !== boxes.shape[0]) throw new Error(`BoxCoder.decode: ${N} rows of codes but ${boxes.shape[0]} boxes`);
+    const [wx, wy, ww, wh] = this.weights;
+    return tf.tidy(() => {
+      const K = D / 4;
+      const b = geometry(tf.expandDims(boxes, 1), 2); // each [N,1]
+      const [cx, cy, cw, ch] = tf.unstack(tf.reshape(relCodes, [N, K, 4]), 2); // each [N,K]
+      const dw = tf.minimum(tf.div(cw, ww), this.clip);
+      const dh = tf.minimum(tf.div(ch, wh), this.clip);
+      const pcx = tf.add(tf.mul(tf.div(cx, wx), b.w), b.cx);
+      const pcy = tf.add(tf.mul(tf.div(cy, wy), b.h), b.cy);
+      const hw = tf.mul(0.5, tf.mul(tf.exp(dw), b.w));
+      const hh = tf.mul(0.5, tf.mul(tf.exp(dh), b.h));
+      return tf.stack([tf.sub(pcx, hw), tf.sub(pcy, hh), tf.add(pcx, hw), tf.add(pcy, hh)], 2) as tf.Tensor3D;
+    });
+  }
+}

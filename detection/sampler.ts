@@ -1,0 +1,62 @@
+/**
+ * Balanced positive/negative sampling of training examples per image, as torchvision's
+ * `BalancedPositiveNegativeSampler`: labels >= 1 (a class, or foreground) are positives, 0 negatives,
+ * anything else (ignored, -1) neither. Takes up to floor(batchSizePerImage * positiveFraction) positives at random,
+ * and fills the rest of the batch with random negatives (fewer when there are not enough). Seeded: the
+ * draws come from engine/rng.ts's Rng, so a run is reproducible (and resumable from `rng.state()`).
+ */
+import { Rng } from '../engine/rng';
+
+export interface SampledMasks {
+  /** 1 where the example is a sampled positive */
+  positive: Uint8Array;
+  /** 1 where the example is a sampled negative */
+  negative: Uint8Array;
+}
+
+export class BalancedPositiveNegativeSampler {
+  readonly rng: Rng;
+
+  constructor(
+    readonly batchSizePerImage: number,
+    readonly positiveFraction: number,
+    rng: Rng | number = 0,
+  ) {
+    if (!(Number.isInteger(batchSizePerImage) && batchSizePerImage > 0)) {
+      throw new Error(`BalancedPositiveNegativeSampler: batchSizePerImage must be a positive integer, got ${batchSizePerImage}`);
+    }
+    if (!(positiveFraction >= 0 && positiveFraction <= 1)) {
+      throw new Error(`BalancedPositiveNegativeSampler: positiveFraction must be in [0, 1], got ${positiveFraction}`);
+    }
+    this.rng = typeof rng === 'number' ? new Rng(rng) : rng;
+  }
+
+  /** k distinct random members of `pool` (partial Fisher–Yates). */
+  private pick(pool: number[], k: number): number[] {
+    for (let i = 0; i < k; i++) {
+      const j = i + this.rng.int(pool.length - i);
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return pool.slice(0, k);
+  }
+
+  /** One pair of masks per image; `labels[i]` holds the per-example labels of image i. */
+  sample(labels: ArrayLike<number>[]): SampledMasks[] {
+    return labels.map((l) => {
+      const pos: number[] = [];
+      const neg: number[] = [];
+      for (let i = 0; i < l.length; i++) {
+        if (Number.isNaN(l[i])) throw new Error(`BalancedPositiveNegativeSampler: label ${i} is NaN`);
+        if (l[i] >= 1) pos.push(i);
+        else if (l[i] === 0) neg.push(i);
+      }
+      const numPos = Math.min(Math.floor(this.batchSizePerImage * this.positiveFraction), pos.length);
+      const numNeg = Math.min(this.batchSizePerImage - numPos, neg.length);
+      const positive = new Uint8Array(l.length);
+      const negative = new Uint8Array(l.length);
+      for (const i of this.pick(pos, numPos)) positive[i] = 1;
+      for (const i of this.pick(neg, numNeg)) negative[i] = 1;
+      return { positive, negative };
+    });
+  }
+}
