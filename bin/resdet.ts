@@ -5,6 +5,7 @@ import { classifyCommand } from './commands/classify';
 import { weightsCommand } from './commands/weights';
 import { demoCommand } from './commands/demo';
 import { dataCommand } from './commands/data';
+import { evalCommand } from './commands/eval';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -20,5 +21,6 @@ program.addCommand(classifyCommand());
 program.addCommand(weightsCommand());
 program.addCommand(demoCommand());
 program.addCommand(dataCommand());
+program.addCommand(evalCommand());
 
 program.parseAsync(process.argv);
