@@ -1,7 +1,7 @@
 /** `resdet data check | convert | synth | show`: detection datasets (VOC, COCO, CSV, YOLO) and the synthetic ones. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, intFlag, numFlag, UsageError } from '../errors';
 import { openDetectionDataset, OpenOptions } from '../../datasets/detection/detect_format';
 import { DETECTION_FORMATS, DetectionFormat } from '../../datasets/detection/record';
@@ -22,6 +22,17 @@ const formatOption = () => new Option('--format <format>', 'dataset format (dete
 
 function openOptions(f: DatasetFlags): OpenOptions {
   return { format: f.format, split: f.split, keepEmpty: !f.skipEmpty };
+}
+
+/** A flag parser whose failure commander reports as a usage error (exit 2) instead of an uncaught throw. */
+function flag<T>(parse: (v: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
 function printReport(r: WriteReport): void {
@@ -78,8 +89,8 @@ export function dataCommand(): Command {
     .command('synth')
     .description('make a deterministic synthetic detection dataset (real JPEGs + annotations)')
     .requiredOption('--out <dir>', 'output folder')
-    .requiredOption('--images <n>', 'number of images', intFlag('--images'))
-    .option('--seed <s>', 'random seed', numFlag('--seed'), 0)
+    .requiredOption('--images <n>', 'number of images', flag(intFlag('--images')))
+    .option('--seed <s>', 'random seed', flag(numFlag('--seed')), 0)
     .addOption(new Option('--format <format>', 'layout').choices(['coco', 'voc']).default('coco'))
     .addOption(new Option('--source <source>', 'what to draw').choices(['shapes', 'fashion-mnist']).default('shapes'))
     .addOption(new Option('--split <split>', 'split (fashion-mnist: train canvases use its train items, val its test items)').choices(['train', 'val']).default('train'))
@@ -97,7 +108,7 @@ export function dataCommand(): Command {
     .description('draw boxes and labels on the first images of a dataset')
     .argument('<dataset>', 'dataset folder or annotation file')
     .requiredOption('--out <dir>', 'output folder for the drawn images')
-    .option('--limit <n>', 'number of images', intFlag('--limit'), 16)
+    .option('--limit <n>', 'number of images', flag(intFlag('--limit')), 16)
     .addOption(formatOption())
     .option('--split <name>', 'split to read (as for check)')
     .action(
@@ -113,5 +124,7 @@ export function dataCommand(): Command {
         process.stdout.write(`drew ${records.length} image(s) with their boxes in ${f.out}\n`);
       }),
     );
+  // usage errors (unknown option, bad choice) exit 2 like the other user errors; help exits 0
+  for (const c of [cmd, ...cmd.commands]) c.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)).showHelpAfterError();
   return cmd;
 }
