@@ -44,3 +44,11 @@ export { BalancedPositiveNegativeSampler } from './detection/sampler';
 export type { SampledMasks } from './detection/sampler';
 export { smoothL1Loss, l1Loss } from './detection/losses';
 export type { Reduction } from './detection/losses';
+export {
+  loadVoc, loadCoco, loadCsv, loadYolo, openDetectionDataset, detectFormat, VOC_CLASSES, vocToContinuous, continuousToVoc,
+  throwIfErrors, checkImages, summarize, writeDataset, synthShapes, synthFashionMnist, SHAPE_CLASSES, drawBoxes,
+  BatchProducer, aspectGroupedBatches, planImage, resizedSize, boxesToOriginal, NORMALIZATIONS, TRAIN_TRANSFORMS, TEST_TRANSFORMS,
+} from './datasets/detection';
+export type {
+  DatasetRecord, ClassMap, DetectionDataset, DetectionFormat, Problem, Batch as DetectionBatch, ImageMeta, TransformOptions, ResizeGeometry,
+} from './datasets/detection';

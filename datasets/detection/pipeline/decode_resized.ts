@@ -20,7 +20,8 @@ export async function decodeResized(file: string, plan: ImagePlan): Promise<Uint
       const { brightness, contrast, saturation } = plan.jitter;
       img = img.modulate({ brightness, saturation }).linear(contrast, 128 * (1 - contrast));
     }
-    const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    // sharp's output colourspace is sRGB by default (CMYK and profiles converted); alpha is dropped as PIL's convert('RGB') does
+    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.width !== width || info.height !== height) throw new Error(`decoded to ${info.width}x${info.height}, planned ${width}x${height}`);
     return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), width * height, info.channels);
   } catch (e) {
