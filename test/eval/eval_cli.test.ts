@@ -70,3 +70,55 @@ describe('resdet eval coco', () => {
     expect(r.stderr).toMatch(/argument 'a,b' is invalid. --img-ids must be comma-separated numbers/);
   });
 });
+
+describe('resdet eval voc', () => {
+  const src = path.join(VOC, 'handmade-basic');
+  const expected = JSON.parse(fs.readFileSync(path.join(src, 'expected.json'), 'utf8'));
+  const classes = expected.classes.join(',');
+
+  test('devkit results folder: per-class table, mAP, --json', () => {
+    const json = path.join(tmp, 'voc.json');
+    const r = runCli(['eval', 'voc', '--root', src, '--imageset', 'test', '--results', path.join(src, 'results'), '--metric', '07', '--classes', classes, '--json', json]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^dog +0\.7727 +2 +0 +5$/m);
+    expect(r.stdout).toMatch(/^mAP +0\.5492$/m);
+    expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ metric: '07', ...expected.use_07_metric_true });
+  });
+
+  test('a VOC2007 folder defaults to the 07 metric, others to area; COCO-style JSON results', () => {
+    const voc07 = path.join(tmp, 'VOCdevkit', 'VOC2007');
+    fs.cpSync(src, voc07, { recursive: true });
+    const dets: { image_id: string; category: string; bbox: number[]; score: number }[] = [];
+    for (const c of expected.classes) {
+      for (const line of fs.readFileSync(path.join(src, 'results', `comp4_det_test_${c}.txt`), 'utf8').split('\n').filter(Boolean)) {
+        const [id, s, x1, y1, x2, y2] = line.split(' ');
+        dets.push({ image_id: id, category: c, bbox: [+x1 - 1, +y1 - 1, +x2 - +x1 + 1, +y2 - +y1 + 1], score: +s });
+      }
+    }
+    const resultsJson = path.join(tmp, 'voc_dets.json');
+    fs.writeFileSync(resultsJson, JSON.stringify(dets));
+    const json = path.join(tmp, 'voc07.json');
+    let r = runCli(['eval', 'voc', '--root', voc07, '--results', resultsJson, '--classes', classes, '--json', json]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ metric: '07', ...expected.use_07_metric_true });
+    r = runCli(['eval', 'voc', '--root', src, '--results', resultsJson, '--classes', classes, '--json', json]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ metric: 'area', ...expected.use_07_metric_false });
+  });
+
+  test('bad input: exit code 2 with file and line', () => {
+    const dir = path.join(tmp, 'bad_results');
+    fs.cpSync(path.join(src, 'results'), dir, { recursive: true });
+    fs.appendFileSync(path.join(dir, 'comp4_det_test_dog.txt'), '000005 0.5 1 2 3\n');
+    let r = runCli(['eval', 'voc', '--root', src, '--results', dir, '--classes', classes]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`resdet: error: ${path.join(dir, 'comp4_det_test_dog.txt')}:6: expected 6 columns (image_id score xmin ymin xmax ymax), got 5\n`);
+    r = runCli(['eval', 'voc', '--root', src, '--results', dir, '--metric', '12']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/argument '12' is invalid. use '07' \(VOC2007 11-point\) or 'area'/);
+    r = runCli(['eval', 'voc', '--root', src, '--results', path.join(src, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/comp4_det_test_aeroplane\.txt: no results file for class 'aeroplane'/);
+  });
+});
