@@ -52,3 +52,13 @@ export {
 export type {
   DatasetRecord, ClassMap, DetectionDataset, DetectionFormat, Problem, Batch as DetectionBatch, ImageMeta, TransformOptions, ResizeGeometry,
 } from './datasets/detection';
+export { evaluateCoco } from './eval/coco/coco_eval';
+export { loadCocoGroundTruth, loadCocoDetections, readCocoGroundTruth, readCocoDetections } from './eval/coco/coco_load';
+export { summaryLines as cocoSummaryLines, cocoJsonReport } from './eval/coco/coco_report';
+export type { CocoParams, CocoEvaluation, CocoCategoryResult, CocoDatasetJson, CocoDetectionJson } from './eval/coco/coco_types';
+export { evaluateVoc } from './eval/voc/voc_eval';
+export { readVocGroundTruth } from './eval/voc/voc_annotations';
+export { readVocResultsDir, writeVocResults } from './eval/voc/voc_results_files';
+export { readVocResultsJson, vocDetectionsFromJson } from './eval/voc/voc_results_json';
+export type { VocGroundTruth, VocDetection, VocEvalOptions, VocEvaluation, VocMetric } from './eval/voc/voc_types';
+export { EvalInputError } from './eval/eval_error';
