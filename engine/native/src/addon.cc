@@ -1,0 +1,66 @@
+// resdet's native addon: oneDNN convolutions, matrix products, pooling and batch norm, plus OpenMP
+// element-wise and reduction loops, all working in place on the Float32Array buffers tfjs-cpu stores.
+// Threads: oneDNN here runs on OpenMP; setThreads sets the OpenMP pool both share.
+#include "common.h"
+#include <omp.h>
+#include <cstdlib>
+
+namespace rn {
+
+dnnl::engine &cpu() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+dnnl::stream &strm() {
+  static dnnl::stream s(cpu());
+  return s;
+}
+
+Napi::Value Fail(const Napi::Env &env, const std::exception &e) {
+  Napi::Error::New(env, std::string("resdet native: ") + e.what()).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+static void FlushWorkers() {
+#pragma omp parallel
+  if (omp_get_thread_num() != 0) _mm_setcsr(_mm_getcsr() | 0x8040);
+}
+
+static Napi::Value SetThreads(const Napi::CallbackInfo &info) {
+  int n = static_cast<int>(I64(info[0]));
+  if (n > 0) omp_set_num_threads(n);
+  FlushWorkers();
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+static Napi::Value Info(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  const dnnl_version_t *v = dnnl_version();
+  o.Set("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  o.Set("runtime", "OpenMP");
+  o.Set("threads", omp_get_max_threads());
+  o.Set("cores", omp_get_num_procs());
+  o.Set("isa", static_cast<int>(dnnl::get_effective_cpu_isa()));
+  return o;
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Subnormal floats slow CPU training tenfold: the OpenMP workers flush them to zero for good (as
+  // PyTorch's --flush-denormal does); the JS thread only during native calls (see Guard).
+  FlushWorkers();
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("info", Napi::Function::New(env, Info));
+  InitConv(env, exports);
+  InitBatchNorm(env, exports);
+  InitMatMul(env, exports);
+  InitPool(env, exports);
+  InitElementwise(env, exports);
+  InitReduce(env, exports);
+  return exports;
+}
+
+}  // namespace rn
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return rn::Init(env, exports); }
+NODE_API_MODULE(resdet_native, InitAddon)

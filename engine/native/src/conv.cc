@@ -1,0 +1,186 @@
+// 2-D convolution on oneDNN: NHWC activations, HWIO weights in the caller's buffers; oneDNN picks its own
+// weight layout and the reorders from/to HWIO are cached with the primitives, by shape.
+//   conv2d(x, w, bias|null, y, geom)                forward, optional bias and ReLU post-op
+//   conv2dBackpropInput(dy, w, dx, geom)            gradient w.r.t. the input
+//   conv2dBackpropFilter(x, dy, dw, geom)           gradient w.r.t. the HWIO filter
+// geom: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu]
+#include "common.h"
+#include <memory>
+
+namespace rn {
+namespace {
+
+using namespace dnnl;
+
+struct Geom {
+  int64_t N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu;
+  explicit Geom(const Napi::Value &v) {
+    auto a = v.As<Napi::Int32Array>();
+    int64_t *f[] = {&N, &H, &W, &C, &KH, &KW, &CO, &OH, &OW, &sH, &sW, &dH, &dW, &pT, &pL, &pB, &pR, &relu};
+    for (size_t i = 0; i < 18; i++) *f[i] = a[i];
+  }
+  std::string key(const char *kind, bool bias) const {
+    return Key(kind, {N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, bias});
+  }
+  memory::desc src() const { return {{N, C, H, W}, f32, tag::nhwc}; }
+  memory::desc dst() const { return {{N, CO, OH, OW}, f32, tag::nhwc}; }
+  memory::desc wUser() const { return {{CO, C, KH, KW}, f32, tag::hwio}; }
+  memory::desc wAny() const { return {{CO, C, KH, KW}, f32, tag::any}; }
+  memory::desc biasMd() const { return {{CO}, f32, tag::a}; }
+  dims strides() const { return {sH, sW}; }
+  dims dil() const { return {dH - 1, dW - 1}; }
+  dims padL() const { return {pT, pL}; }
+  dims padR() const { return {pB, pR}; }
+
+  convolution_forward::primitive_desc fwdPd(bool bias, bool relu) const {
+    auto src_any = src(), dst_any = dst();
+    convolution_forward::desc d = bias
+        ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any, wAny(),
+                                    biasMd(), dst_any, strides(), dil(), padL(), padR())
+        : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any, wAny(),
+                                    dst_any, strides(), dil(), padL(), padR());
+    primitive_attr attr;
+    if (relu) {
+      post_ops ops;
+      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    return convolution_forward::primitive_desc(d, attr, cpu());
+  }
+};
+
+/** A cached weight reorder between the user HWIO buffer and a primitive's layout (none when equal). */
+struct WeightLayout {
+  memory::desc user, prim;
+  bool same = true;
+  memory buf;     // the weights in the primitive's layout
+  primitive reorder_;
+  void init(const memory::desc &u, const memory::desc &p, bool toPrim) {
+    user = u;
+    prim = p;
+    same = (u == p);
+    if (same) return;
+    buf = memory(p, cpu());
+    reorder_ = toPrim ? reorder(reorder::primitive_desc(cpu(), u, cpu(), p))
+                      : reorder(reorder::primitive_desc(cpu(), p, cpu(), u));
+  }
+  /** user -> primitive layout; returns the memory the primitive should read. */
+  memory in(const float *w) {
+    memory u = Wrap(user, w);
+    if (same) return u;
+    reorder_.execute(strm(), {{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, buf}});
+    return buf;
+  }
+  /** the memory the primitive should write; call out() afterwards. */
+  memory target(float *w) { return same ? Wrap(user, w) : buf; }
+  void out(float *w) {
+    if (same) return;
+    memory u = Wrap(user, w);
+    reorder_.execute(strm(), {{DNNL_ARG_FROM, buf}, {DNNL_ARG_TO, u}});
+  }
+};
+
+struct Fwd {
+  convolution_forward prim;
+  WeightLayout w;
+};
+struct BwdData {
+  convolution_backward_data prim;
+  WeightLayout w;
+};
+struct BwdWeights {
+  convolution_backward_weights prim;
+  WeightLayout w;
+};
+
+template <typename T>
+using Cache = std::unordered_map<std::string, std::unique_ptr<T>>;
+
+Fwd &fwd(const Geom &g, bool bias) {
+  static Cache<Fwd> cache;
+  auto &e = cache[g.key("fwd", bias)];
+  if (!e) {
+    auto pd = g.fwdPd(bias, g.relu != 0);
+    e.reset(new Fwd{convolution_forward(pd), {}});
+    e->w.init(g.wUser(), pd.weights_desc(), true);
+  }
+  return *e;
+}
+
+BwdData &bwdData(const Geom &g) {
+  static Cache<BwdData> cache;
+  auto &e = cache[g.key("bwd_data", false)];
+  if (!e) {
+    auto hint = g.fwdPd(false, false);
+    convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.wAny(), g.dst(), g.strides(), g.dil(),
+                                      g.padL(), g.padR());
+    convolution_backward_data::primitive_desc pd(d, cpu(), hint);
+    e.reset(new BwdData{convolution_backward_data(pd), {}});
+    e->w.init(g.wUser(), pd.weights_desc(), true);
+  }
+  return *e;
+}
+
+BwdWeights &bwdWeights(const Geom &g) {
+  static Cache<BwdWeights> cache;
+  auto &e = cache[g.key("bwd_weights", false)];
+  if (!e) {
+    auto hint = g.fwdPd(false, false);
+    convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.wAny(), g.dst(), g.strides(),
+                                         g.dil(), g.padL(), g.padR());
+    convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
+    e.reset(new BwdWeights{convolution_backward_weights(pd), {}});
+    e->w.init(g.wUser(), pd.diff_weights_desc(), false);
+  }
+  return *e;
+}
+
+Napi::Value Conv2d(const Napi::CallbackInfo &info) {
+  return Guard(info, [&] {
+    Geom g(info[4]);
+    const float *bias = F32(info[2]);
+    Fwd &p = fwd(g, bias != nullptr);
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, Wrap(g.src(), F32(info[0]))},
+        {DNNL_ARG_WEIGHTS, p.w.in(F32(info[1]))},
+        {DNNL_ARG_DST, Wrap(g.dst(), F32(info[3]))},
+    };
+    if (bias) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
+    p.prim.execute(strm(), args);
+    strm().wait();
+  });
+}
+
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo &info) {
+  return Guard(info, [&] {
+    Geom g(info[3]);
+    BwdData &p = bwdData(g);
+    p.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, Wrap(g.dst(), F32(info[0]))},
+                            {DNNL_ARG_WEIGHTS, p.w.in(F32(info[1]))},
+                            {DNNL_ARG_DIFF_SRC, Wrap(g.src(), F32(info[2]))}});
+    strm().wait();
+  });
+}
+
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo &info) {
+  return Guard(info, [&] {
+    Geom g(info[3]);
+    BwdWeights &p = bwdWeights(g);
+    float *dw = F32(info[2]);
+    p.prim.execute(strm(), {{DNNL_ARG_SRC, Wrap(g.src(), F32(info[0]))},
+                            {DNNL_ARG_DIFF_DST, Wrap(g.dst(), F32(info[1]))},
+                            {DNNL_ARG_DIFF_WEIGHTS, p.w.target(dw)}});
+    p.w.out(dw);
+    strm().wait();
+  });
+}
+
+}  // namespace
+
+void InitConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
+}
+
+}  // namespace rn
