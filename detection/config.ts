@@ -1,0 +1,188 @@
+/**
+ * The detector config: defaults (the paper's Faster R-CNN R-50/101 C4 settings) and the schema that
+ * validates YAML files and `--set` overrides. Every default is here; configs/*.yaml only state differences.
+ */
+import { DetectorModelConfig } from './faster_rcnn';
+
+export interface DatasetSpec {
+  /** dataset path (VOCdevkit, COCO folder or JSON, CSV, YOLO folder) */
+  path: string;
+  format: 'voc' | 'coco' | 'csv' | 'yolo' | null;
+  /** VOC image set or union (voc_2007_trainval+voc_2012_trainval), COCO split (train2017) */
+  split: string | null;
+}
+
+export interface DetectorConfig {
+  backend: string;
+  seed: number;
+  model: DetectorModelConfig & { pretrained: string | null };
+  data: {
+    train: DatasetSpec;
+    test: DatasetSpec;
+    /** training shorter side(s) S (several = multi-scale) and the longer-side cap M */
+    shortSides: number[];
+    maxSize: number;
+    testShortSide: number;
+    flip: boolean;
+    normalization: 'torchvision' | 'msra';
+    includeDifficult: boolean;
+  };
+  solver: {
+    maxIters: number;
+    imsPerBatch: number;
+    lr: number;
+    momentum: number;
+    weightDecay: number;
+    /** fractions of maxIters at which the lr is multiplied by gamma */
+    steps: number[];
+    gamma: number;
+    warmupIters: number;
+    warmupFactor: number;
+  };
+  checkpoint: { period: number };
+  /** periodic evaluation on data.test every `period` iterations (0: only at the end); metric by dataset */
+  eval: { period: number; metric: 'auto' | 'voc07' | 'voc_area' | 'coco'; limit: number | null };
+}
+
+export const DETECTOR_DEFAULTS: DetectorConfig = {
+  backend: 'auto',
+  seed: 0,
+  model: {
+    arch: 'resnet50',
+    widthMultiplier: 1,
+    freezeAt: 2,
+    batchNorm: 'frozen',
+    strideIn1x1: false,
+    pretrained: null,
+    rpn: {
+      anchorSizes: [128, 256, 512],
+      aspectRatios: [0.5, 1, 2],
+      anchorStyle: 'torchvision',
+      preNmsTopNTrain: 12000,
+      postNmsTopNTrain: 2000,
+      preNmsTopNTest: 6000,
+      postNmsTopNTest: 300,
+      nmsThresh: 0.7,
+      minSize: 16,
+      fgIouThresh: 0.7,
+      bgIouThresh: 0.3,
+      batchSizePerImage: 256,
+      positiveFraction: 0.5,
+      smoothL1Beta: 1 / 9,
+    },
+    roiHeads: {
+      pooler: 'align',
+      resolution: 14,
+      samplingRatio: 0,
+      aligned: true,
+      batchSizePerImage: 128,
+      positiveFraction: 0.25,
+      fgIouThresh: 0.5,
+      bgIouThreshLo: 0,
+      bboxRegWeights: [10, 10, 5, 5],
+      smoothL1Beta: 1 / 9,
+      scoreThresh: 0.05,
+      nmsThresh: 0.3,
+      detectionsPerImage: 100,
+    },
+  },
+  data: {
+    train: { path: 'data/VOCdevkit', format: null, split: 'voc_2007_trainval+voc_2012_trainval' },
+    test: { path: 'data/VOCdevkit', format: null, split: 'voc_2007_test' },
+    shortSides: [600],
+    maxSize: 1000,
+    testShortSide: 600,
+    flip: true,
+    normalization: 'torchvision',
+    includeDifficult: false,
+  },
+  solver: {
+    maxIters: 80000,
+    imsPerBatch: 2,
+    lr: 0.005,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    steps: [0.75],
+    gamma: 0.1,
+    warmupIters: 100,
+    warmupFactor: 0.001,
+  },
+  checkpoint: { period: 5000 },
+  eval: { period: 0, metric: 'auto', limit: null },
+};
+
+const num = { type: 'number' };
+const pos = { type: 'number', exclusiveMinimum: 0 };
+const posInt = { type: 'integer', minimum: 1 };
+const nnInt = { type: 'integer', minimum: 0 };
+const frac = { type: 'number', minimum: 0, maximum: 1 };
+const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
+const obj = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties });
+const dataset = obj({ path: { type: 'string' }, format: nullable({ enum: ['voc', 'coco', 'csv', 'yolo'] }), split: nullable({ type: 'string' }) });
+
+export const DETECTOR_SCHEMA = obj({
+  backend: { type: 'string' },
+  seed: { type: 'integer' },
+  model: obj({
+    arch: { type: 'string' },
+    widthMultiplier: pos,
+    freezeAt: { type: 'integer', minimum: 0, maximum: 4 },
+    batchNorm: { enum: ['frozen', 'train'] },
+    strideIn1x1: { type: 'boolean' },
+    pretrained: nullable({ type: 'string' }),
+    rpn: obj({
+      anchorSizes: { type: 'array', items: pos, minItems: 1 },
+      aspectRatios: { type: 'array', items: pos, minItems: 1 },
+      anchorStyle: { enum: ['torchvision', 'py-faster-rcnn'] },
+      preNmsTopNTrain: posInt,
+      postNmsTopNTrain: posInt,
+      preNmsTopNTest: posInt,
+      postNmsTopNTest: posInt,
+      nmsThresh: frac,
+      minSize: { type: 'number', minimum: 0 },
+      fgIouThresh: frac,
+      bgIouThresh: frac,
+      batchSizePerImage: posInt,
+      positiveFraction: frac,
+      smoothL1Beta: { type: 'number', minimum: 0 },
+    }),
+    roiHeads: obj({
+      pooler: { enum: ['align', 'pool'] },
+      resolution: posInt,
+      samplingRatio: { type: 'integer' },
+      aligned: { type: 'boolean' },
+      batchSizePerImage: posInt,
+      positiveFraction: frac,
+      fgIouThresh: frac,
+      bgIouThreshLo: frac,
+      bboxRegWeights: { type: 'array', items: pos, minItems: 4, maxItems: 4 },
+      smoothL1Beta: { type: 'number', minimum: 0 },
+      scoreThresh: frac,
+      nmsThresh: frac,
+      detectionsPerImage: posInt,
+    }),
+  }),
+  data: obj({
+    train: dataset,
+    test: dataset,
+    shortSides: { type: 'array', items: posInt, minItems: 1 },
+    maxSize: posInt,
+    testShortSide: posInt,
+    flip: { type: 'boolean' },
+    normalization: { enum: ['torchvision', 'msra'] },
+    includeDifficult: { type: 'boolean' },
+  }),
+  solver: obj({
+    maxIters: posInt,
+    imsPerBatch: posInt,
+    lr: pos,
+    momentum: frac,
+    weightDecay: { type: 'number', minimum: 0 },
+    steps: { type: 'array', items: frac },
+    gamma: num,
+    warmupIters: nnInt,
+    warmupFactor: num,
+  }),
+  checkpoint: obj({ period: posInt }),
+  eval: obj({ period: nnInt, metric: { enum: ['auto', 'voc07', 'voc_area', 'coco'] }, limit: nullable(posInt) }),
+});

@@ -1,0 +1,72 @@
+/**
+ * A trained detector for Node programs: `loadDetector(checkpoint)` rebuilds the model from a checkpoint's
+ * config and class map, and `detect(path)` runs the test transforms and returns detections in the image's
+ * original pixels with class names and the dataset's category ids.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../engine/checkpoint';
+import { ClassMap, emptyRecord } from '../datasets/detection/record';
+import { orientedSize } from '../datasets/classification/decode';
+import { DetectorConfig } from './config';
+import { FasterRcnnC4 } from './faster_rcnn';
+import { detectRecords, ImageDetections } from './inference';
+import { testTransforms } from './trainer';
+
+export interface Detection {
+  /** [x1, y1, x2, y2] in original-image pixels */
+  box: [number, number, number, number];
+  score: number;
+  label: number;
+  className: string;
+  categoryId: number;
+}
+
+export class Detector {
+  constructor(readonly model: FasterRcnnC4, readonly config: DetectorConfig, readonly classes: ClassMap) {}
+
+  /** Detections of one image file, sorted by descending score, above `scoreThresh`. */
+  async detect(file: string, scoreThresh = 0): Promise<Detection[]> {
+    const [d] = await this.detectFiles([file]);
+    return toDetections(d, this.classes).filter((x) => x.score >= scoreThresh);
+  }
+
+  async detectFiles(files: string[], opts: { quiet?: boolean } = {}): Promise<ImageDetections[]> {
+    const records = await Promise.all(
+      files.map(async (f, i) => {
+        if (!fs.existsSync(f)) throw new CheckpointError(`${f}: no such image`);
+        const { width, height } = await orientedSize(f);
+        return emptyRecord(i + 1, path.resolve(f), width, height);
+      }),
+    );
+    const { detections } = await detectRecords(this.model, records, testTransforms(this.config), { quiet: opts.quiet ?? true });
+    return detections;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export function toDetections(d: ImageDetections, classes: ClassMap): Detection[] {
+  return Array.from(d.scores, (score, k) => ({
+    box: Array.from(d.boxes.subarray(4 * k, 4 * k + 4)) as [number, number, number, number],
+    score,
+    label: d.labels[k],
+    className: classes.names[d.labels[k]],
+    categoryId: classes.categoryIds[d.labels[k]],
+  }));
+}
+
+export async function loadDetector(checkpoint: string): Promise<Detector> {
+  const ck = resolveCheckpoint(checkpoint);
+  if (!ck.meta) throw new CheckpointError(`${checkpoint}: not a resdet detector checkpoint (no metadata beside it)`);
+  const meta = await readCheckpointMeta(ck.meta);
+  if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: a ${meta.kind} checkpoint, not a detector`);
+  const config = meta.config as DetectorConfig;
+  const classes = meta.classes as ClassMap;
+  const model = new FasterRcnnC4(config.model, classes.names.length);
+  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
+  model.eval();
+  return new Detector(model, config, classes);
+}

@@ -1,0 +1,125 @@
+/**
+ * Evaluating a detector on a dataset with the evaluators of eval/: COCO AP (pycocotools semantics) and Pascal
+ * VOC mAP@0.5 (07 11-point and area), whatever the dataset's format, with its detections kept as a COCO
+ * results file (`detections.json`) and in the devkit layout (`voc_results/`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { atomicWrite } from '../engine/safetensors';
+import { DatasetRecord, ClassMap } from '../datasets/detection/record';
+import { continuousToVoc } from '../datasets/detection/voc';
+import { evaluateCoco } from '../eval/coco/coco_eval';
+import { CocoDatasetJson, CocoEvaluation } from '../eval/coco/coco_types';
+import { evaluateVoc } from '../eval/voc/voc_eval';
+import { VocDetection, VocEvaluation, VocGroundTruth, VocMetric } from '../eval/voc/voc_types';
+import { writeVocResults } from '../eval/voc/voc_results_files';
+import { DetectorConfig } from './config';
+import { FasterRcnnC4 } from './faster_rcnn';
+import { detectRecords, ImageDetections, toCocoResults } from './inference';
+import { openDetectorDataset } from './open_dataset';
+import { testTransforms } from './trainer';
+
+export interface DetectorMetrics {
+  voc07_map50: number;
+  voc_area_map50: number;
+  coco_ap: number;
+  coco_ap50: number;
+  coco_ap75: number;
+  images: number;
+  detections: number;
+}
+
+export interface DetectorEvaluation {
+  metrics: DetectorMetrics;
+  coco: CocoEvaluation;
+  voc07: VocEvaluation;
+  vocArea: VocEvaluation;
+  detectionsFile: string;
+}
+
+function vocName(r: DatasetRecord): string {
+  return r.name ?? String(r.imageId);
+}
+
+export function cocoGroundTruth(records: DatasetRecord[], classes: ClassMap): CocoDatasetJson {
+  let id = 1;
+  const annotations: CocoDatasetJson['annotations'] = [];
+  for (const r of records) {
+    for (let i = 0; i < r.labels.length; i++) {
+      const [x1, y1, x2, y2] = r.boxes.subarray(4 * i, 4 * i + 4);
+      const area = r.areas?.[i] ?? (x2 - x1) * (y2 - y1);
+      annotations.push({ id: id++, image_id: r.imageId, category_id: classes.categoryIds[r.labels[i]], bbox: [x1, y1, x2 - x1, y2 - y1], area, iscrowd: r.crowd[i] });
+    }
+  }
+  return {
+    images: records.map((r) => ({ id: r.imageId, width: r.width, height: r.height, file_name: path.basename(r.file) })),
+    annotations,
+    categories: classes.names.map((name, k) => ({ id: classes.categoryIds[k], name })),
+  };
+}
+
+export function vocGroundTruth(records: DatasetRecord[], classes: ClassMap): VocGroundTruth {
+  const objects = new Map<string, { name: string; difficult: boolean; box: [number, number, number, number] }[]>();
+  for (const r of records) {
+    const objs = [];
+    for (let i = 0; i < r.labels.length; i++) {
+      if (r.crowd[i]) continue;
+      objs.push({ name: classes.names[r.labels[i]], difficult: !!r.difficult[i], box: continuousToVoc(r.boxes.subarray(4 * i, 4 * i + 4)) });
+    }
+    objects.set(vocName(r), objs);
+  }
+  return { imageIds: records.map(vocName), objects };
+}
+
+function vocDetections(dets: ImageDetections[], records: DatasetRecord[], classes: ClassMap): Array<VocDetection & { continuous: Float64Array }> {
+  const out: Array<VocDetection & { continuous: Float64Array }> = [];
+  for (const d of dets) {
+    const imageId = vocName(records[d.index]);
+    for (let k = 0; k < d.scores.length; k++) {
+      const b = d.boxes.subarray(4 * k, 4 * k + 4);
+      out.push({ imageId, className: classes.names[d.labels[k]], score: d.scores[k], box: [b[0] + 1, b[1] + 1, b[2], b[3]], continuous: b });
+    }
+  }
+  return out;
+}
+
+export async function evaluateDetector(
+  model: FasterRcnnC4,
+  cfg: DetectorConfig,
+  records: DatasetRecord[],
+  classes: ClassMap,
+  opts: { out: string; quiet?: boolean },
+): Promise<DetectorEvaluation> {
+  const { detections } = await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet });
+  const results = toCocoResults(detections, classes);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const detectionsFile = path.join(opts.out, 'detections.json');
+  await atomicWrite(detectionsFile, [Buffer.from(JSON.stringify(results))]);
+  const coco = evaluateCoco(cocoGroundTruth(records, classes), results.map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score })));
+  const gt = vocGroundTruth(records, classes);
+  const vdets = vocDetections(detections, records, classes);
+  writeVocResults(path.join(opts.out, 'voc_results'), 'test', vdets.map((d) => ({ imageId: d.imageId, className: d.className, score: d.score, box: d.continuous })), classes.names);
+  const voc = (metric: VocMetric) => evaluateVoc(gt, vdets, { metric, classes: classes.names });
+  const voc07 = voc('07');
+  const vocArea = voc('area');
+  const metrics: DetectorMetrics = {
+    voc07_map50: voc07.map,
+    voc_area_map50: vocArea.map,
+    coco_ap: coco.stats[0],
+    coco_ap50: coco.stats[1],
+    coco_ap75: coco.stats[2],
+    images: records.length,
+    detections: results.length,
+  };
+  return { metrics, coco, voc07, vocArea, detectionsFile };
+}
+
+/** An `evaluate` callback for the trainer: the config's test split, results under `<out>/eval/step-N/`. */
+export function evaluatorFor(cfg: DetectorConfig, out: string, opts: { quiet?: boolean } = {}) {
+  return async (model: FasterRcnnC4, step: number): Promise<Record<string, unknown>> => {
+    const ds = await openDetectorDataset(cfg.data.test);
+    const records = cfg.eval.limit ? ds.records.slice(0, cfg.eval.limit) : ds.records;
+    const ev = await evaluateDetector(model, cfg, records, ds.classes, { out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet });
+    return { ...ev.metrics };
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Box arithmetic on host arrays (N*4 x1,y1,x2,y2, network-input pixels) for the parts of the detector that
+ * run outside tensors: top-k selection, clipping with small-box removal, intersection over a crowd region.
+ */
+import { ImageSize } from './types';
+
+/** Indices of the k largest values, by descending value (ties: ascending index). */
+export function topK(values: ArrayLike<number>, k: number): Int32Array {
+  const idx = Int32Array.from({ length: values.length }, (_, i) => i);
+  idx.sort((a, b) => values[b] - values[a] || a - b);
+  return idx.subarray(0, Math.min(k, values.length));
+}
+
+/**
+ * Clips boxes to the image and drops those narrower or shorter than minSize (and non-finite ones);
+ * returns the survivors with their scores, in input order.
+ */
+export function clipAndFilter(boxes: Float32Array, scores: Float32Array, size: ImageSize, minSize: number): { boxes: Float32Array; scores: Float32Array; index: Int32Array } {
+  const n = scores.length;
+  const outB = new Float32Array(n * 4);
+  const outS = new Float32Array(n);
+  const index = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x1 = Math.min(Math.max(boxes[4 * i], 0), size.width);
+    const y1 = Math.min(Math.max(boxes[4 * i + 1], 0), size.height);
+    const x2 = Math.min(Math.max(boxes[4 * i + 2], 0), size.width);
+    const y2 = Math.min(Math.max(boxes[4 * i + 3], 0), size.height);
+    if (!(x2 - x1 >= minSize && y2 - y1 >= minSize) || !Number.isFinite(scores[i])) continue;
+    outB.set([x1, y1, x2, y2], 4 * m);
+    outS[m] = scores[i];
+    index[m++] = i;
+  }
+  return { boxes: outB.subarray(0, 4 * m), scores: outS.subarray(0, m), index: index.subarray(0, m) };
+}
+
+/** For each box, its largest intersection with any region divided by the box's own area. */
+export function ioaHost(boxes: Float32Array, regions: Float32Array): Float32Array {
+  const n = boxes.length / 4;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const [x1, y1, x2, y2] = boxes.subarray(4 * i, 4 * i + 4);
+    const a = Math.max(x2 - x1, 0) * Math.max(y2 - y1, 0);
+    if (a <= 0) continue;
+    for (let j = 0; j < regions.length; j += 4) {
+      const w = Math.min(x2, regions[j + 2]) - Math.max(x1, regions[j]);
+      const h = Math.min(y2, regions[j + 3]) - Math.max(y1, regions[j + 1]);
+      if (w > 0 && h > 0) out[i] = Math.max(out[i], (w * h) / a);
+    }
+  }
+  return out;
+}
