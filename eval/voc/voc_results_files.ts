@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { atomicWrite } from '../../engine/safetensors';
 import { EvalInputError } from '../eval_error';
 import { VocBox, VocDetection } from './voc_types';
 
@@ -58,7 +59,7 @@ export interface ContinuousDetection {
  * evaluation server or `resdet eval voc`. Continuous boxes become VOC's 1-based inclusive pixels as Detectron2 does
  * it (xmin = x1 + 1, ymin = y1 + 1, xmax = x2, ymax = y2); numbers are written in full so nothing is rounded away.
  */
-export function writeVocResults(dir: string, imageset: string, detections: ContinuousDetection[], classes: string[]): string[] {
+export async function writeVocResults(dir: string, imageset: string, detections: ContinuousDetection[], classes: string[]): Promise<string[]> {
   const byClass = new Map<string, string[]>(classes.map((c) => [c, []]));
   for (const d of detections) {
     const lines = byClass.get(d.className);
@@ -67,11 +68,12 @@ export function writeVocResults(dir: string, imageset: string, detections: Conti
     lines.push(`${d.imageId} ${d.score} ${b[0] + 1} ${b[1] + 1} ${b[2]} ${b[3]}`);
   }
   fs.mkdirSync(dir, { recursive: true });
-  return classes.map((c) => {
+  const files: string[] = [];
+  for (const c of classes) {
     const file = path.join(dir, resultsFileName(imageset, c));
     const lines = byClass.get(c)!;
-    fs.writeFileSync(`${file}.tmp-${process.pid}`, lines.length ? lines.join('\n') + '\n' : '');
-    fs.renameSync(`${file}.tmp-${process.pid}`, file);
-    return file;
-  });
+    await atomicWrite(file, [Buffer.from(lines.length ? lines.join('\n') + '\n' : '')]);
+    files.push(file);
+  }
+  return files;
 }
