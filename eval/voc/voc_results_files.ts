@@ -5,7 +5,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../../engine/safetensors';
 import { EvalInputError } from '../eval_error';
 import { VocBox, VocDetection } from './voc_types';
 
@@ -59,7 +58,7 @@ export interface ContinuousDetection {
  * evaluation server or `resdet eval voc`. Continuous boxes become VOC's 1-based inclusive pixels as Detectron2 does
  * it (xmin = x1 + 1, ymin = y1 + 1, xmax = x2, ymax = y2); numbers are written in full so nothing is rounded away.
  */
-export async function writeVocResults(dir: string, imageset: string, detections: ContinuousDetection[], classes: string[]): Promise<string[]> {
+export function writeVocResults(dir: string, imageset: string, detections: ContinuousDetection[], classes: string[]): string[] {
   const byClass = new Map<string, string[]>(classes.map((c) => [c, []]));
   for (const d of detections) {
     const lines = byClass.get(d.className);
@@ -68,12 +67,12 @@ export async function writeVocResults(dir: string, imageset: string, detections:
     lines.push(`${d.imageId} ${d.score} ${b[0] + 1} ${b[1] + 1} ${b[2]} ${b[3]}`);
   }
   fs.mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  for (const c of classes) {
+  return classes.map((c) => {
     const file = path.join(dir, resultsFileName(imageset, c));
     const lines = byClass.get(c)!;
-    await atomicWrite(file, [Buffer.from(lines.length ? lines.join('\n') + '\n' : '')]);
-    files.push(file);
-  }
-  return files;
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, lines.length ? lines.join('\n') + '\n' : ''); // whole files only: write aside, then rename
+    fs.renameSync(tmp, file);
+    return file;
+  });
 }
