@@ -5,6 +5,8 @@ import { classifyCommand } from './commands/classify';
 import { weightsCommand } from './commands/weights';
 import { demoCommand } from './commands/demo';
 import { dataCommand } from './commands/data';
+import { trainCommand } from './commands/train';
+import { predictCommand } from './commands/predict';
 import { evalCommand } from './commands/eval';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
@@ -22,5 +24,7 @@ program.addCommand(weightsCommand());
 program.addCommand(demoCommand());
 program.addCommand(dataCommand());
 program.addCommand(evalCommand());
+program.addCommand(trainCommand());
+program.addCommand(predictCommand());
 
 program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action, intFlag, numFlag, UsageError } from '../errors';
+import { classifyDemoCommand } from './classify_demo';
 import { loadConfig, ConfigError } from '../../engine/config';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { atomicWrite } from '../../engine/safetensors';
@@ -156,6 +157,7 @@ export function classifyCommand(): Command {
         model.dispose();
       }),
     );
+  cmd.addCommand(classifyDemoCommand());
   return cmd;
 }
 

@@ -1,0 +1,46 @@
+/** `resdet eval model --weights CKPT [--config C] [--split test]`: run a detector over a split and evaluate it. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import { action, intFlag } from '../errors';
+import { initBackend } from '../../engine/backend';
+import { atomicWrite } from '../../engine/safetensors';
+import { loadDetector } from '../../detection/detector';
+import { evaluateDetector } from '../../detection/evaluate';
+import { openDetectorDataset } from '../../detection/open_dataset';
+import { vocReportLines } from '../../eval/voc/voc_report';
+import { collect, loadDetectorConfig } from './train';
+
+export function evalModelCommand(): Command {
+  return new Command('model')
+    .description("evaluate a detector checkpoint on its config's test split (COCO AP and VOC mAP@0.5)")
+    .requiredOption('--weights <path>', 'detector checkpoint or run folder')
+    .option('--config <file>', "config whose data.test to use (default: the checkpoint's own)")
+    .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
+    .option('--split <name>', "dataset split to evaluate (default: the config's data.test.split)")
+    .option('--data <path>', 'dataset path (default: the config\'s data.test.path)')
+    .option('--limit <n>', 'first N images', intFlag('--limit'))
+    .option('--out <dir>', 'where detections.json and the devkit results go (default: <run>/eval)')
+    .option('--json <file>', 'write the metrics as JSON')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--quiet', 'no progress output')
+    .action(
+      action(async (f: { weights: string; config?: string; set: string[]; split?: string; data?: string; limit?: number; out?: string; json?: string; backend?: string; quiet?: boolean }) => {
+        await initBackend(f.backend);
+        const detector = await loadDetector(f.weights);
+        const cfg = f.config || f.set.length ? loadDetectorConfig(f.config, f.set, f.config ? undefined : detector.config) : detector.config;
+        const spec = { ...cfg.data.test, ...(f.data ? { path: f.data } : {}), ...(f.split ? { split: f.split } : {}) };
+        const ds = await openDetectorDataset(spec, detector.classes.names);
+        const records = f.limit ? ds.records.slice(0, f.limit) : ds.records;
+        const out = f.out ?? path.join(fs.statSync(f.weights).isDirectory() ? f.weights : path.dirname(f.weights), 'eval');
+        const ev = await evaluateDetector(detector.model, cfg, records, detector.classes, { out, quiet: f.quiet });
+        const s = ev.coco.stats;
+        const names = ['AP @[.50:.95] all 100', 'AP @.50 all 100', 'AP @.75 all 100', 'AP small', 'AP medium', 'AP large', 'AR @1', 'AR @10', 'AR @100', 'AR small', 'AR medium', 'AR large'];
+        const lines = [`COCO bbox (${records.length} images):`, ...s.map((v, i) => `  ${names[i].padEnd(24)} ${v.toFixed(3)}`), '', `VOC07 11-point mAP@0.5:`, ...vocReportLines(ev.voc07, records.length)];
+        lines.push('', `detections: ${ev.detectionsFile}`);
+        process.stdout.write(lines.join('\n') + '\n');
+        if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(ev.metrics, null, 2) + '\n')]);
+        detector.dispose();
+      }),
+    );
+}
