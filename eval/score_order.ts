@@ -29,3 +29,25 @@ export function stableDescendingOrder(scores: ArrayLike<number>, n: number): Int
   for (let i = 0; i < n; i++) order[start[rank[i]]++] = i;
   return order;
 }
+
+/** Sorts idx[0..n) by descending score[idx]; equal scores keep their order (a stable sort). Insertion sort when short. */
+export function sortIndicesByScore(idx: Int32Array, n: number, score: Float64Array): void {
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const v = idx[i];
+      const s = score[v];
+      let j = i - 1;
+      while (j >= 0 && score[idx[j]] < s) {
+        idx[j + 1] = idx[j];
+        j--;
+      }
+      idx[j + 1] = v;
+    }
+    return;
+  }
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) scores[i] = score[idx[i]];
+  const order = stableDescendingOrder(scores, n);
+  const copy = idx.slice(0, n);
+  for (let i = 0; i < n; i++) idx[i] = copy[order[i]];
+}

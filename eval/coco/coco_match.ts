@@ -4,7 +4,7 @@
  * boxes last; per IoU threshold each detection takes the best still-free box (crowd boxes are never used up),
  * never trading a real box for an ignored one. Results are bit masks over the IoU thresholds per detection.
  */
-import { stableDescendingOrder } from '../score_order';
+import { sortIndicesByScore } from '../score_order';
 import { boxIou } from './coco_iou';
 import { GroupedBoxes } from './coco_group';
 import { DtColumns, GtColumns } from './coco_types';
@@ -57,28 +57,6 @@ class Scratch {
     }
     if (numDt * numGt > this.iou.length) this.iou = new Float64Array(numDt * numGt * 2);
   }
-}
-
-/** Sorts idx[0..n) by descending score; equal scores keep their input order (a stable sort). */
-function sortByScore(idx: Int32Array, n: number, score: Float64Array): void {
-  if (n <= 32) {
-    for (let i = 1; i < n; i++) {
-      const v = idx[i];
-      const s = score[v];
-      let j = i - 1;
-      while (j >= 0 && score[idx[j]] < s) {
-        idx[j + 1] = idx[j];
-        j--;
-      }
-      idx[j + 1] = v;
-    }
-    return;
-  }
-  const scores = new Float64Array(n);
-  for (let i = 0; i < n; i++) scores[i] = score[idx[i]];
-  const order = stableDescendingOrder(scores, n);
-  const copy = idx.slice(0, n);
-  for (let i = 0; i < n; i++) idx[i] = copy[order[i]];
 }
 
 export function matchCategory(
@@ -143,7 +121,7 @@ function matchImage(
   }
   for (let j = 0; j < D0; j++) dets[j] = dOrder[d0 + j];
   out.numDetections += D0;
-  sortByScore(dets, D0, dt.score);
+  sortIndicesByScore(dets, D0, dt.score);
   const D = Math.min(D0, s.maxDet);
   const iou = sc.iou;
   if (D > 0 && G > 0) boxIou(dt, dets, D, gt, gts, G, iou);
