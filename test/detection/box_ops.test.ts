@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
 import { area, boxConvert, boxIou, boxIouComposite, clipBoxesToImage, removeSmallBoxes } from '../../detection/box_ops';
+import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
+import { Rng } from '../../engine/rng';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ops', 'box_iou.json'), 'utf8'));
 
@@ -30,6 +32,27 @@ describe.each(['cpu', 'wasm'])('box ops (%s)', (backend) => {
       tf.dispose([a, b, iou]);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('kernel (wasm: SIMD columns) is bit-identical to the float32-step reference, degenerate boxes included', () => {
+    const rng = new Rng(9);
+    const box = () => {
+      const x = rng.int(64) / 4, y = rng.int(64) / 4;
+      const r = rng.next();
+      if (r < 0.05) return [x, y, NaN, y + 3];
+      if (r < 0.15) return [x, y, x - 2, y + 2]; // inverted
+      if (r < 0.2) return [x, y, x, y]; // empty
+      return [x, y, x + 1 + rng.int(40) / 4, y + 1 + rng.int(40) / 4];
+    };
+    const [N, M] = [37, 23];
+    const a = Float32Array.from(Array.from({ length: N }, box).flat());
+    const b = Float32Array.from(Array.from({ length: M }, box).flat());
+    const want = new Float32Array(N * M);
+    boxIouInto(a, N, b, M, want);
+    const [ta, tb] = [tf.tensor2d(a, [N, 4]), tf.tensor2d(b, [M, 4])];
+    const got = boxIou(ta, tb);
+    expect(Array.from(got.dataSync()).map(String)).toEqual(Array.from(want).map(String));
+    tf.dispose([ta, tb, got]);
   });
 
   test('area, clip, removeSmallBoxes, conversions', async () => {
