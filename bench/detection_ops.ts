@@ -1,0 +1,194 @@
+/**
+ * Detection ops against torchvision's CPU ops on the same machine, the cases of
+ * ../shared/bench/torch_ops.py: NMS 12,000 boxes IoU 0.7; batched NMS 20,000 boxes 80 classes IoU 0.5;
+ * RoIAlign 512 RoIs 14x14 on 1x38x50x1024 (scale 1/16, sampling 0, aligned) forward and forward+backward;
+ * box IoU 2000x50. Median ms per backend (wasm = the default offline, cpu), torchvision's figures from
+ * running torch_ops.py (2 threads) in the same run, or TORCH_BASELINES.md's when it cannot run.
+ * Inputs follow torch_ops.py's generators (same distributions, resdet's Rng, not the same numbers).
+ *
+ *   npx tsc -p . && node dist/bench/detection_ops.js [--runs 11] [--backends wasm,cpu] [--append bench/RESULTS.md] [--no-torch]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend } from '../engine/backend';
+import { Rng } from '../engine/rng';
+import { boxIou } from '../detection/box_ops';
+import { batchedNms, nms } from '../detection/nms';
+import { roiAlign } from '../detection/roi_align';
+
+const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_ops.py');
+/** TORCH_BASELINES.md, 2 threads (ms). */
+const TORCH_FALLBACK: Record<string, number> = { nms: 95.1, batched: 22.3, raFwd: 474, raFwdBwd: 4890, iou: 0.42 };
+const TORCH_KEYS: Record<string, string> = {
+  nms: 'nms_12000_iou0.7',
+  batched: 'batched_nms_20000_80cls_iou0.5',
+  raFwd: 'roi_align_512x1024x14x14_fwd',
+  raFwdBwd: 'roi_align_512x1024x14x14_fwd_bwd',
+  iou: 'box_iou_2000x50',
+};
+const LABELS: Record<string, string> = {
+  nms: 'NMS 12,000 boxes, IoU 0.7',
+  batched: 'batched NMS 20,000 boxes, 80 classes, IoU 0.5',
+  raFwd: 'RoIAlign fwd 512 RoIs 14x14, 1x38x50x1024',
+  raFwdBwd: 'RoIAlign fwd+bwd, same',
+  iou: 'box IoU 2000x50',
+};
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Process CPU time in ms (user + system): what the op cost, whatever else the machine runs. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Median wall-clock ms of `runs` calls after `warmup`; the median CPU ms goes to `cpu[key]`. */
+async function timeOp(fn: () => Promise<unknown> | unknown, runs: number, cpu: Record<string, number>, key: string, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ts: number[] = [];
+  const cs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = cpuMs();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cs.push(cpuMs() - c0);
+  }
+  cpu[key] = median(cs);
+  return median(ts);
+}
+
+const normal = (rng: Rng) => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+
+/** torch_ops.py's jittered_boxes: n boxes around nCentres objects (30..300 px) in an 800x600 image. */
+function jitteredBoxes(rng: Rng, n: number, nCentres: number): Float32Array {
+  const [W, H] = [800, 600];
+  const c = Array.from({ length: nCentres }, () => [rng.next() * 270 + 30, rng.next() * 270 + 30, rng.next() * W, rng.next() * H]);
+  const out = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const [cw, ch, cx, cy] = c[rng.int(nCentres)];
+    const w = cw * Math.exp(normal(rng) * 0.2), h = ch * Math.exp(normal(rng) * 0.2);
+    const x = cx + normal(rng) * 0.15 * cw, y = cy + normal(rng) * 0.15 * ch;
+    const clampX = (v: number) => Math.min(Math.max(v, 0), W), clampY = (v: number) => Math.min(Math.max(v, 0), H);
+    out.set([clampX(x - w / 2), clampY(y - h / 2), clampX(x + w / 2), clampY(y + h / 2)], 4 * i);
+  }
+  return out;
+}
+
+async function benchBackend(name: string, runs: number, cpu: Record<string, number>): Promise<Record<string, number>> {
+  await initBackend(name);
+  const rng = new Rng(0);
+  const res: Record<string, number> = {};
+  const timeMs = (fn: () => Promise<unknown> | unknown, n: number, key: string) => timeOp(fn, n, cpu, key);
+  const b12 = tf.tensor2d(jitteredBoxes(rng, 12000, 50), [12000, 4]);
+  const s12 = tf.tensor1d(Float32Array.from({ length: 12000 }, () => rng.next()));
+  res.nms = await timeMs(() => nms(b12, s12, 0.7), runs, 'nms');
+  res.nmsKept = (await nms(b12, s12, 0.7)).length;
+  const b20 = tf.tensor2d(jitteredBoxes(rng, 20000, 200), [20000, 4]);
+  const s20 = tf.tensor1d(Float32Array.from({ length: 20000 }, () => rng.next()));
+  const c20 = tf.tensor1d(Int32Array.from({ length: 20000 }, () => rng.int(80)), 'int32');
+  res.batched = await timeMs(() => batchedNms(b20, s20, c20, 0.5), runs, 'batched');
+  res.batchedKept = (await batchedNms(b20, s20, c20, 0.5)).length;
+
+  const feat = tf.randomNormal([1, 38, 50, 1024], 0, 1, 'float32', 0) as tf.Tensor4D;
+  const rois = new Float32Array(512 * 5);
+  for (let k = 0; k < 512; k++) {
+    const w = rng.next() * 368 + 32, h = rng.next() * 368 + 32;
+    const x = rng.next() * (800 - w), y = rng.next() * (608 - h);
+    rois.set([0, x, y, x + w, y + h], 5 * k);
+  }
+  const r = tf.tensor2d(rois, [512, 5]);
+  const opts = { outputSize: [14, 14] as [number, number], spatialScale: 1 / 16, samplingRatio: 0, aligned: true };
+  const dy = tf.ones([512, 14, 14, 1024]);
+  // the kernels run synchronously on cpu/wasm: no read-back of the 411 MB result (torch_ops.py reads none)
+  res.raFwd = await timeMs(() => roiAlign(feat, r, opts).dispose(), runs, 'raFwd');
+  const g = tf.grad((f: tf.Tensor) => roiAlign(f as tf.Tensor4D, r, opts));
+  res.raFwdBwd = await timeMs(() => g(feat, dy).dispose(), Math.max(3, Math.floor(runs / 2)), 'raFwdBwd');
+
+  const a = tf.tensor2d(jitteredBoxes(rng, 2000, 50), [2000, 4]);
+  const bb = tf.tensor2d(jitteredBoxes(rng, 50, 50), [50, 4]);
+  res.iou = await timeMs(() => boxIou(a, bb).dispose(), Math.max(runs, 101), 'iou');
+  tf.dispose([b12, s12, b20, s20, c20, feat, r, dy, a, bb]);
+  return res;
+}
+
+function runTorch(runs: number): { figures: Record<string, number>; source: string } {
+  const p = spawnSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', '2', '--runs', String(runs)], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
+  if (p.status === 0) {
+    try {
+      const j = JSON.parse(p.stdout.trim().split('\n').pop()!);
+      const figures: Record<string, number> = {};
+      for (const [k, key] of Object.entries(TORCH_KEYS)) figures[k] = j[key].median_ms;
+      return { figures, source: `torch_ops.py --threads 2 --runs ${runs} in this run (torch ${j.torch}, torchvision ${j.torchvision})` };
+    } catch {
+      /* fall through */
+    }
+  }
+  return { figures: TORCH_FALLBACK, source: `TORCH_BASELINES.md (torch_ops.py could not run: ${(p.stderr || String(p.error)).split('\n')[0]})` };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(arg('--runs', '11'));
+  const backends = arg('--backends', 'wasm,cpu').split(',');
+  const append = arg('--append', '');
+  const ours: Record<string, Record<string, number>> = {};
+  const cpu: Record<string, Record<string, number>> = {};
+  const load0 = os.loadavg()[0];
+  for (const b of backends) ours[b] = await benchBackend(b, runs, (cpu[b] = {}));
+  const torch = process.argv.includes('--no-torch')
+    ? { figures: TORCH_FALLBACK, source: 'TORCH_BASELINES.md (--no-torch)' }
+    : runTorch(runs);
+  const load1 = os.loadavg()[0];
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const lines = [
+    `| op | ${backends.map((b) => `resdet ${b} (ms)`).join(' | ')} | torchvision (ms) | ${backends[0]} / torch | ${backends.map((b) => `resdet ${b} CPU (ms)`).join(' | ')} |`,
+    `|---|${backends.map(() => '---:|').join('')}---:|---:|${backends.map(() => '---:|').join('')}`,
+  ];
+  for (const k of Object.keys(LABELS)) {
+    const ratio = (ours[backends[0]][k] / torch.figures[k]).toFixed(2);
+    lines.push(`| ${LABELS[k]} | ${backends.map((b) => fmt(ours[b][k])).join(' | ')} | ${fmt(torch.figures[k])} | ${ratio}x | ${backends.map((b) => fmt(cpu[b][k])).join(' | ')} |`);
+  }
+  const kept = backends.map((b) => `${b}: NMS kept ${ours[b].nmsKept}, batched NMS kept ${ours[b].batchedKept}`).join('; ');
+  const table = lines.join('\n');
+  console.log(table);
+  console.log(`torchvision: ${torch.source}; ${kept}`);
+  const loadNote = `load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end`;
+  console.log(loadNote);
+  console.log(JSON.stringify({ resdet: ours, resdetCpu: cpu, torch: torch.figures, load: [load0, load1] }));
+  if (append) {
+    const cpus = os.cpus();
+    const section = [
+      '',
+      '## Detection ops',
+      '',
+      `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus.length} cores (${cpus[0]?.model ?? '?'}), node ${process.version}, ` +
+        `backends ${backends.join(' and ')} (wasm is the default offline backend; 1 thread, SIMD), median of ${runs} runs ` +
+        `(fwd+bwd ${Math.max(3, Math.floor(runs / 2))}, IoU ${Math.max(runs, 101)}). Goal: within 2x of torchvision on the default backend.`,
+      `torchvision: ${torch.source}. Inputs from the same generators with a different RNG (${kept}).`,
+      `Wall-clock medians; "CPU" = resdet's process CPU time per call (${loadNote} — other jobs shared the 2 cores).`,
+      'Command: `npx tsc -p . && node dist/bench/detection_ops.js --append bench/RESULTS.md`',
+      '',
+      table,
+      '',
+    ].join('\n');
+    if (!fs.existsSync(append)) fs.writeFileSync(append, '# Benchmark results\n');
+    fs.appendFileSync(append, section);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
