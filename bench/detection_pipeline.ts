@@ -5,8 +5,8 @@
  * torchvision figures (one process, DataLoader with 2 workers) measured in the same run on the same files.
  * Both: images/s = 200 / median time of one pass, after warm-up passes.
  *
- *   node dist/bench/detection_pipeline.js [--dir DIR] [--runs 5] [--warmup 2] [--concurrency 4] [--prefetch 8]
- *                                         [--batch 1] [--no-pil] [--json out.json]
+ *   node dist/bench/detection_pipeline.js [--dir DIR] [--runs 5] [--warmup 2] [--workers <cores>] [--concurrency 2/worker] [--prefetch 8]
+ *                                         [--batch 1] [--resizer auto|sharp|js] [--no-pil] [--json out.json]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,6 +17,8 @@ import { Rng } from '../engine/rng';
 import { emptyRecord, DatasetRecord } from '../datasets/detection/record';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { TRAIN_TRANSFORMS } from '../datasets/detection/pipeline/transforms';
+import { Resizer } from '../datasets/detection/pipeline/decode_into';
+import { DecodePool } from '../datasets/detection/pipeline/decode_pool';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -31,9 +33,11 @@ async function main() {
   const dir = arg('dir', path.join(os.tmpdir(), 'torchbench-jpegs'));
   const runs = Number(arg('runs', '5'));
   const warmup = Number(arg('warmup', '2'));
-  const concurrency = Number(arg('concurrency', '4'));
+  const workers = Number(arg('workers', String(os.cpus().length)));
+  const concurrency = Number(arg('concurrency', String(workers > 0 ? 2 * workers : 4)));
   const prefetch = Number(arg('prefetch', '8'));
   const batch = Number(arg('batch', '1'));
+  const resizer = arg('resizer', 'auto') as Resizer;
   const script = arg('pil-script', path.join(ROOT, '..', 'shared', 'bench', 'pil_pipeline.py'));
 
   let pil: Record<string, unknown> | null = null;
@@ -51,24 +55,30 @@ async function main() {
   }
   const batches = Array.from({ length: Math.ceil(records.length / batch) }, (_, b) => Int32Array.from({ length: Math.min(batch, records.length - b * batch) }, (_, k) => b * batch + k));
   const rng = new Rng(0);
+  const pool = workers > 0 ? new DecodePool(workers) : undefined; // started once, as a trainer keeps it across epochs
   let shape: number[] = [];
   const pass = async () => {
-    const producer = new BatchProducer(records, batches, { transforms: TRAIN_TRANSFORMS, concurrency, prefetch }, rng);
+    const producer = new BatchProducer(records, batches, { transforms: TRAIN_TRANSFORMS, concurrency, prefetch, resizer, pool }, rng);
     for await (const b of producer) shape = b.shape;
   };
   for (let i = 0; i < warmup; i++) await pass();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await pass();
     times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000 / files.length);
   }
+  await pool?.close();
   const med = median(times);
   const res = {
     bench: 'detection_pipeline', date: new Date().toISOString(), cpus: os.cpus().length, load: os.loadavg().map((v) => +v.toFixed(2)),
     sharp: sharp.versions.sharp, vips: sharp.versions.vips, vipsConcurrency: sharp.concurrency(), uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4',
-    files: files.length, batch, concurrency, prefetch, outShape: shape,
-    resdet: { img_s: +(files.length / med).toFixed(1), ms_per_img: +((1000 * med) / files.length).toFixed(2), img_s_best: +(files.length / Math.min(...times)).toFixed(1), n: runs },
+    files: files.length, batch, workers, concurrency, prefetch, resizer, outShape: shape,
+    resdet: { img_s: +(files.length / med).toFixed(1), ms_per_img: +((1000 * med) / files.length).toFixed(2), img_s_best: +(files.length / Math.min(...times)).toFixed(1), cpu_ms_per_img: +median(cpu).toFixed(2), n: runs },
     pil,
   };
   console.log(JSON.stringify(res));

@@ -5,7 +5,7 @@
  */
 import { DatasetRecord } from '../record';
 import { padTo, ResizeGeometry, transformBoxes } from './geometry';
-import { Normalization, normalizationLut, writeNormalized } from './normalize';
+import { Normalization, normalizationLut } from './normalize';
 import { ImagePlan } from './transforms';
 
 export const SIZE_DIVISIBILITY = 32;
@@ -55,27 +55,29 @@ export function targetsFor(r: DatasetRecord, plan: ImagePlan, includeDifficult =
   };
 }
 
-export interface DecodedItem {
-  index: number;
-  record: DatasetRecord;
-  plan: ImagePlan;
-  /** RGB uint8, plan.geometry.width x height */
-  pixels: Uint8Array;
+/** The padded size of a batch of planned images: the largest planned size, rounded up to a multiple of 32. */
+export function batchLayout(plans: ImagePlan[]): { height: number; width: number } {
+  return {
+    height: padTo(Math.max(...plans.map((p) => p.geometry.height)), SIZE_DIVISIBILITY),
+    width: padTo(Math.max(...plans.map((p) => p.geometry.width)), SIZE_DIVISIBILITY),
+  };
 }
 
-export function assembleBatch(items: DecodedItem[], norm: Normalization, includeDifficult = false): Batch {
-  const H = padTo(Math.max(...items.map((it) => it.plan.geometry.height)), SIZE_DIVISIBILITY);
-  const W = padTo(Math.max(...items.map((it) => it.plan.geometry.width)), SIZE_DIVISIBILITY);
-  const images = new Float32Array(items.length * H * W * 3);
-  const lut = normalizationLut(norm);
-  const metas = items.map((it, b) => {
-    const g = it.plan.geometry;
-    writeNormalized(it.pixels, g.width, g.height, images, b * H * W * 3, W * 3, lut, norm.order === 'bgr');
-    return {
-      index: it.index, imageId: it.record.imageId, file: it.record.file,
-      originalWidth: it.record.width, originalHeight: it.record.height,
-      geometry: g, flipped: it.plan.flip, ...targetsFor(it.record, it.plan, includeDifficult),
-    };
-  });
-  return { images, shape: [items.length, H, W, 3], metas };
+/** Normalisation as the decoders want it: a lookup table by source channel, and scale/bias by output channel. */
+export function normalizationParams(norm: Normalization): { lut: Float32Array; scale: number[]; bias: number[]; bgr: boolean } {
+  return { lut: normalizationLut(norm), scale: norm.std.map((s) => 1 / s), bias: norm.mean.map((m, c) => -m / norm.std[c]), bgr: norm.order === 'bgr' };
+}
+
+export function imageMeta(index: number, r: DatasetRecord, plan: ImagePlan, includeDifficult = false): ImageMeta {
+  return {
+    index, imageId: r.imageId, file: r.file, originalWidth: r.width, originalHeight: r.height,
+    geometry: plan.geometry, flipped: plan.flip, ...targetsFor(r, plan, includeDifficult),
+  };
+}
+
+/** Keeps the listed image slots of an N x H x W x 3 buffer (images that failed to decode are left out). */
+export function keepSlots(images: Float32Array, perImage: number, slots: number[]): Float32Array {
+  const out = new Float32Array(slots.length * perImage);
+  slots.forEach((s, k) => out.set(images.subarray(s * perImage, (s + 1) * perImage), k * perImage));
+  return out;
 }

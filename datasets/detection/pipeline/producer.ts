@@ -1,14 +1,17 @@
 /**
  * The training/inference feeder: a producer with a bounded queue. It keeps up to `prefetch` batches in
- * preparation ahead of the consumer, with at most `concurrency` images decoding at once on sharp's threads,
- * so the next batches are decoded while the current training step runs. A bad image (truncated, not an image)
- * is reported through onSkip and left out of its batch; `skipped` holds them all for the end-of-run count.
- * Random draws happen when a batch is scheduled, in batch order, so results do not depend on timing.
+ * preparation ahead of the consumer, with at most `concurrency` images decoding at once — in worker threads
+ * (decode_pool.ts, one per core by default) that write straight into the batch's shared buffer — so the next
+ * batches are decoded while the current training step runs. A bad image (truncated, not an image) is reported
+ * through onSkip and left out of its batch; `skipped` holds them all for the end-of-run count. Random draws
+ * happen when a batch is scheduled, in batch order, so results do not depend on timing.
  */
+import * as os from 'os';
 import { Rng } from '../../../engine/rng';
 import { DatasetRecord } from '../record';
-import { assembleBatch, Batch, DecodedItem } from './batch';
-import { decodeResized } from './decode_resized';
+import { Batch, batchLayout, imageMeta, keepSlots, normalizationParams } from './batch';
+import { decodeInto, DecodeJob, LOCAL_DEPS, Resizer } from './decode_into';
+import { DecodePool } from './decode_pool';
 import { NORMALIZATIONS } from './normalize';
 import { planImage, TransformOptions } from './transforms';
 
@@ -16,8 +19,14 @@ export interface ProducerOptions {
   transforms: TransformOptions;
   /** batches prepared ahead of the consumer (default 2) */
   prefetch?: number;
-  /** images decoding at once (default 4) */
+  /** images decoding at once (default 2 per worker, or 4 without workers) */
   concurrency?: number;
+  /** decoding worker threads (default: one per core); 0 decodes in this thread with sharp's own threads */
+  workers?: number;
+  /** a pool to share across epochs (then `workers` is ignored and the pool is not closed at the end) */
+  pool?: DecodePool;
+  /** who enlarges images (default 'auto': JS when an image grows, libvips when it shrinks) */
+  resizer?: Resizer;
   onSkip?: (file: string, message: string) => void;
 }
 
@@ -49,6 +58,8 @@ class Semaphore {
 export class BatchProducer implements AsyncIterable<Batch> {
   readonly skipped: SkippedImage[] = [];
   private readonly slots: Semaphore;
+  private pool: DecodePool | null = null;
+  private readonly workers: number;
 
   constructor(
     private readonly records: DatasetRecord[],
@@ -56,19 +67,16 @@ export class BatchProducer implements AsyncIterable<Batch> {
     private readonly opts: ProducerOptions,
     private readonly rng: Rng | null,
   ) {
-    this.slots = new Semaphore(opts.concurrency ?? 4);
+    this.workers = opts.pool ? 1 : opts.workers ?? os.cpus().length;
+    this.slots = new Semaphore(opts.concurrency ?? (this.workers > 0 ? 2 * this.workers : 4));
   }
 
-  private async decodeOne(index: number, plan: DecodedItem['plan']): Promise<DecodedItem | null> {
-    const record = this.records[index];
+  private async decode(job: DecodeJob): Promise<void> {
     await this.slots.acquire();
     try {
-      return { index, record, plan, pixels: await decodeResized(record.file, plan) };
-    } catch (e) {
-      const message = (e as Error).message;
-      this.skipped.push({ file: record.file, message });
-      this.opts.onSkip?.(record.file, message);
-      return null;
+      if (this.opts.pool) await this.opts.pool.run(job);
+      else if (this.pool) await this.pool.run(job);
+      else await decodeInto(LOCAL_DEPS, job);
     } finally {
       this.slots.release();
     }
@@ -77,24 +85,54 @@ export class BatchProducer implements AsyncIterable<Batch> {
   /** Starts one batch: draws its randomness now, decodes in the background. */
   private schedule(b: number): Promise<Batch | null> {
     const t = this.opts.transforms;
-    const plans = Array.from(this.batches[b], (i) => ({ i, plan: planImage(this.records[i], t, this.rng) }));
-    const p = Promise.all(plans.map(({ i, plan }) => this.decodeOne(i, plan))).then((items) => {
-      const ok = items.filter((x): x is DecodedItem => x !== null);
-      return ok.length ? assembleBatch(ok, NORMALIZATIONS[t.normalization], t.includeDifficult) : null;
+    const indices = Array.from(this.batches[b]);
+    const plans = indices.map((i) => planImage(this.records[i], t, this.rng));
+    const { height: H, width: W } = batchLayout(plans);
+    const per = H * W * 3;
+    const bytes = indices.length * per * 4;
+    const buffer = this.opts.pool || this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const norm = normalizationParams(NORMALIZATIONS[t.normalization]);
+    const jobs = indices.map((i, k): DecodeJob => ({
+      file: this.records[i].file, plan: plans[k], size: this.records[i], resizer: this.opts.resizer ?? 'auto',
+      buffer, offset: k * per, rowStride: W * 3, ...norm,
+    }));
+    const p = Promise.allSettled(jobs.map((j) => this.decode(j))).then((results) => {
+      const ok: number[] = [];
+      results.forEach((r, k) => {
+        if (r.status === 'fulfilled') return void ok.push(k);
+        const file = this.records[indices[k]].file;
+        const message = (r.reason as Error).message;
+        this.skipped.push({ file, message });
+        this.opts.onSkip?.(file, message);
+      });
+      if (ok.length === 0) return null;
+      const all = new Float32Array(buffer);
+      return {
+        images: ok.length === indices.length ? all : keepSlots(all, per, ok),
+        shape: [ok.length, H, W, 3] as [number, number, number, number],
+        metas: ok.map((k) => imageMeta(indices[k], this.records[indices[k]], plans[k], t.includeDifficult)),
+      };
     });
     p.catch(() => undefined); // surfaced when the consumer awaits it
     return p;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+    if (!this.opts.pool && this.workers > 0) this.pool = new DecodePool(this.workers);
     const ahead = Math.max(1, this.opts.prefetch ?? 2);
     const queue: Promise<Batch | null>[] = [];
     let next = 0;
-    while (next < this.batches.length && queue.length < ahead) queue.push(this.schedule(next++));
-    while (queue.length) {
-      const batch = await queue.shift()!;
-      if (next < this.batches.length) queue.push(this.schedule(next++));
-      if (batch) yield batch;
+    try {
+      while (next < this.batches.length && queue.length < ahead) queue.push(this.schedule(next++));
+      while (queue.length) {
+        const batch = await queue.shift()!;
+        if (next < this.batches.length) queue.push(this.schedule(next++));
+        if (batch) yield batch;
+      }
+    } finally {
+      await Promise.allSettled(queue);
+      if (this.pool) await this.pool.close();
+      this.pool = null;
     }
   }
 }

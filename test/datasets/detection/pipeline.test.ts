@@ -120,6 +120,23 @@ describe('BatchProducer', () => {
     expect(px(0, 10, 60)).toEqual([0, 0, 0]);
   });
 
+  test('the JS enlarger and libvips agree; in-process and worker decoding give the same batch', async () => {
+    const opts = T({ shortSides: [96], flip: true });
+    const run = async (resizer: 'js' | 'sharp', workers: number) => {
+      const p = new BatchProducer(records, [Int32Array.from([0, 1])], { transforms: opts, resizer, workers }, new Rng(4));
+      for await (const b of p) return b;
+      throw new Error('no batch');
+    };
+    const js = await run('js', 0);
+    const vips = await run('sharp', 0);
+    const pooled = await run('js', 2);
+    expect(pooled.images).toEqual(js.images);
+    expect(vips.shape).toEqual(js.shape);
+    let diff = 0;
+    for (let i = 0; i < js.images.length; i++) diff += Math.abs(js.images[i] - vips.images[i]);
+    expect(diff / js.images.length).toBeLessThan(0.05); // normalised units (1/255/0.225 ≈ 0.017 per grey level)
+  });
+
   test('a bad image is reported and skipped, with a count; same seed → same batches', async () => {
     const skips: string[] = [];
     const run = async () => {

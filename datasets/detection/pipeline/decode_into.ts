@@ -1,0 +1,73 @@
+/**
+ * Decoding one image with sharp straight into its slot of a batch: EXIF orientation applied, jittered if
+ * planned, alpha dropped, grey expanded to RGB, brought to the planned size, mirrored and normalised.
+ * Two ways to reach the planned size:
+ *   - 'sharp': libvips resizes (bilinear kernel) and mirrors; then a lookup-table normalisation. Used when the
+ *     image shrinks (libvips antialiases).
+ *   - 'js': sharp only decodes; bilinear.ts enlarges, mirrors and normalises in one pass, which costs less than
+ *     libvips's resize plus a separate normalisation. Used when the image grows — the usual case (VOC's 500x375
+ *     and COCO's 640x480 go to a shorter side of 600 or 800).
+ * The function takes its helpers as `deps` and refers to nothing else, so the same code runs in the main
+ * thread and, as source text, in the worker threads of decode_pool.ts.
+ */
+import sharp from 'sharp';
+import { toRgb } from '../../classification/decode';
+import { resizeNormalizeInto } from './bilinear';
+import { writeNormalized } from './normalize';
+import { ImagePlan } from './transforms';
+
+export type Resizer = 'auto' | 'sharp' | 'js';
+
+export interface DecodeJob {
+  file: string;
+  plan: ImagePlan;
+  /** the record's (oriented) size */
+  size: { width: number; height: number };
+  resizer: Resizer;
+  /** the batch's float storage (a SharedArrayBuffer when workers write it) */
+  buffer: ArrayBufferLike;
+  /** first float of this image's slot, and floats per batch row (padded width x 3) */
+  offset: number;
+  rowStride: number;
+  /** normalisation: lookup table by source channel (sharp path), scale/bias by output channel (js path) */
+  lut: Float32Array;
+  scale: number[];
+  bias: number[];
+  bgr: boolean;
+}
+
+export interface DecodeDeps {
+  sharp: typeof sharp;
+  toRgb: typeof toRgb;
+  resizeNormalizeInto: typeof resizeNormalizeInto;
+  writeNormalized: typeof writeNormalized;
+}
+
+export const LOCAL_DEPS: DecodeDeps = { sharp, toRgb, resizeNormalizeInto, writeNormalized };
+
+/** Decodes job.file into its batch slot; throws an Error whose message names the file. */
+export async function decodeInto(d: DecodeDeps, job: DecodeJob): Promise<void> {
+  const g = job.plan.geometry;
+  const grows = g.width >= job.size.width && g.height >= job.size.height && (g.width > job.size.width || g.height > job.size.height);
+  const js = job.resizer === 'js' || (job.resizer !== 'sharp' && grows);
+  try {
+    let img = d.sharp(job.file, { failOn: 'truncated', sequentialRead: true }).rotate();
+    if (!js) {
+      img = img.resize({ width: g.width, height: g.height, fit: 'fill', kernel: 'linear' });
+      if (job.plan.flip) img = img.flop();
+    }
+    if (job.plan.jitter) {
+      const { brightness, contrast, saturation } = job.plan.jitter;
+      img = img.modulate({ brightness, saturation }).linear(contrast, 128 * (1 - contrast));
+    }
+    // sharp's output colourspace is sRGB by default (CMYK and profiles converted); alpha is dropped as PIL's convert('RGB') does
+    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (!js && (info.width !== g.width || info.height !== g.height)) throw new Error(`decoded to ${info.width}x${info.height}, planned ${g.width}x${g.height}`);
+    const px = d.toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width * info.height, info.channels);
+    const out = new Float32Array(job.buffer);
+    if (js) d.resizeNormalizeInto(px, info.width, info.height, g.width, g.height, job.plan.flip, out, job.offset, job.rowStride, job.scale, job.bias, job.bgr);
+    else d.writeNormalized(px, g.width, g.height, out, job.offset, job.rowStride, job.lut, job.bgr);
+  } catch (e) {
+    throw new Error(`cannot decode image ${job.file}: ${(e as Error).message}`);
+  }
+}
