@@ -8,6 +8,7 @@ import { dataCommand } from './commands/data';
 import { trainCommand } from './commands/train';
 import { predictCommand } from './commands/predict';
 import { evalCommand } from './commands/eval';
+import { doctorCommand } from './commands/doctor';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -26,5 +27,6 @@ program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
+program.addCommand(doctorCommand());
 
 program.parseAsync(process.argv);

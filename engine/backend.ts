@@ -6,12 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerResdetKernels } from './kernels/register';
 import { registerExtraGradients } from './grads/extra_gradients';
+import { useNative } from './native/index';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: BackendName[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 export interface BackendChoice {
-  /** tfjs backend name actually in use: 'tensorflow' | 'wasm' | 'cpu' */
+  /** tfjs backend name actually in use: 'tensorflow' | 'native' | 'wasm' | 'cpu' */
   name: string;
   /** one line saying why, e.g. "tfjs-node not installed: using wasm (1 thread, SIMD)" */
   reason: string;
@@ -83,6 +84,12 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
     const r = await useTensorflow();
     if (!r.ok) throw new BackendError(`backend 'tensorflow' requested but ${r.why} (npm install @tensorflow/tfjs-node)`);
     choice = { name: 'tensorflow', reason: `using tensorflow (${r.detail})` };
+  } else if (want === 'native') {
+    try {
+      choice = { name: 'native', reason: `using ${await useNative()} (requested)` };
+    } catch (e) {
+      throw new BackendError(`backend 'native' requested but ${(e as Error).message}`);
+    }
   } else if (want === 'wasm') {
     choice = { name: 'wasm', reason: `using ${await useWasm()} (requested)` };
   } else if (want === 'cpu') {
@@ -90,14 +97,25 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
     choice = { name: 'cpu', reason: 'using cpu (pure JavaScript reference backend, requested)' };
   } else {
     const r = await useTensorflow();
+    let native: string | null = null;
+    let nativeWhy = '';
+    if (!r.ok) {
+      try {
+        native = await useNative();
+      } catch (e) {
+        nativeWhy = (e as Error).message;
+      }
+    }
     if (r.ok) {
       choice = { name: 'tensorflow', reason: `using tensorflow (${r.detail})` };
+    } else if (native) {
+      choice = { name: 'native', reason: `${r.why}: using ${native}` };
     } else {
       try {
-        choice = { name: 'wasm', reason: `${r.why}: using ${await useWasm()}` };
+        choice = { name: 'wasm', reason: `${r.why}, ${nativeWhy}: using ${await useWasm()}` };
       } catch (e) {
         await useCpu();
-        choice = { name: 'cpu', reason: `${r.why}, wasm failed (${(e as Error).message}): using cpu` };
+        choice = { name: 'cpu', reason: `${r.why}, ${nativeWhy}, wasm failed (${(e as Error).message}): using cpu` };
       }
     }
   }

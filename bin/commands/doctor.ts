@@ -1,0 +1,88 @@
+/** `resdet doctor`: which backends this installation can use (and why not), thread counts, versions. */
+import * as os from 'os';
+import { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { action } from '../errors';
+import { nativeAddon, nativeThreadSetting } from '../../engine/native/addon';
+import { NATIVE_HINT, nativeUnavailable } from '../../engine/native/index';
+
+interface Row {
+  backend: string;
+  available: boolean;
+  detail: string;
+}
+
+function version(pkg: string): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(`${pkg}/package.json`).version as string;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function tfjsNode(mod: string): Row {
+  try {
+    require(mod);
+    return { backend: mod, available: true, detail: `version ${version(mod)}` };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const missing = err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(`'${mod}'`);
+    return { backend: mod, available: false, detail: missing ? 'package not installed' : `failed to load: ${String(err.message).split('\n')[0]}` };
+  }
+}
+
+function native(): Row {
+  const why = nativeUnavailable();
+  if (why) return { backend: 'native', available: false, detail: `${why}; ${NATIVE_HINT}` };
+  const i = nativeAddon()!.info();
+  return { backend: 'native', available: true, detail: `oneDNN ${i.onednn} (${i.runtime}), ${i.threads} threads of ${i.cores} cores` };
+}
+
+async function wasm(): Promise<Row> {
+  try {
+    require('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return { backend: 'wasm', available: false, detail: 'failed to initialise' };
+    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const mt = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    return { backend: 'wasm', available: true, detail: `${mt ? 'multi-thread' : '1 thread'}, ${simd ? 'SIMD' : 'no SIMD'}` };
+  } catch (e) {
+    return { backend: 'wasm', available: false, detail: String((e as Error).message).split('\n')[0] };
+  }
+}
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('print which backends are available (and why not), thread counts and versions')
+    .option('--json', 'print one JSON object instead of text')
+    .action(
+      action(async (f: { json?: boolean }) => {
+        const rows = [tfjsNode('@tensorflow/tfjs-node-gpu'), tfjsNode('@tensorflow/tfjs-node'), native(), await wasm(),
+          { backend: 'cpu', available: true, detail: 'pure JavaScript reference backend' }];
+        const threads = {
+          cores: os.cpus().length,
+          RESDET_THREADS: process.env.RESDET_THREADS ?? null,
+          OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null,
+          native: nativeAddon() ? nativeThreadSetting() : null,
+        };
+        const versions = {
+          // eslint-disable-next-line @typescript-eslint/no-var-requires
+          resdet: require('../../../package.json').version as string,
+          node: process.versions.node,
+          '@tensorflow/tfjs': version('@tensorflow/tfjs'),
+          '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
+          onednn: nativeAddon()?.info().onednn ?? null,
+        };
+        const auto = rows.find((r) => r.available)?.backend;
+        if (f.json) {
+          process.stdout.write(JSON.stringify({ backends: rows, auto, threads, versions }) + '\n');
+          return;
+        }
+        process.stdout.write('backends (auto order):\n');
+        for (const r of rows) process.stdout.write(`  ${r.available ? 'yes' : 'no '}  ${r.backend.padEnd(26)} ${r.detail}\n`);
+        process.stdout.write(`auto picks: ${auto}\n`);
+        process.stdout.write(`threads: ${Object.entries(threads).map(([k, v]) => `${k}=${v ?? '-'}`).join(' ')}\n`);
+        process.stdout.write(`versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? '-'}`).join(', ')}\n`);
+      }),
+    );
+}

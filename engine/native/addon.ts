@@ -1,0 +1,75 @@
+/**
+ * Loads resdet's native addon (engine/native/build/Release/resdet_native.node, built by
+ * `npm run build:native` or during `npm ci` when libdnnl-dev is installed) and sets its thread count from
+ * RESDET_THREADS (default: the cores). When it is missing, `nativeAddon()` is null and `nativeMissingReason()`
+ * says why (the build's first error line when a build failed).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface NativeAddon {
+  info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
+  setThreads(n: number): number;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  batchNormTrain(x: Float32Array, scale: Float32Array, offset: Float32Array, y: Float32Array,
+    mean: Float32Array, variance: Float32Array, shape: Int32Array, eps: number): void;
+  batchNormTrainGrad(dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array,
+    variance: Float32Array, dx: Float32Array, dscale: Float32Array, doffset: Float32Array, shape: Int32Array, eps: number): void;
+  matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, geom: Int32Array): void;
+  binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
+  addN(xs: Float32Array[], out: Float32Array): void;
+  reduce(op: number, x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
+}
+
+/** The folder holding binding.gyp and build/ (this file runs from engine/native or dist/engine/native). */
+export function nativeDir(): string {
+  const candidates = [__dirname, path.resolve(__dirname, '..', '..', '..', 'engine', 'native')];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'binding.gyp'))) ?? candidates[0];
+}
+
+export const BUILD_ERROR_FILE = 'build/BUILD_ERROR.txt';
+
+let loaded: { addon: NativeAddon | null; why: string } | null = null;
+
+function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? s;
+}
+
+function load(): { addon: NativeAddon | null; why: string } {
+  const dir = nativeDir();
+  const file = process.env.RESDET_NATIVE_ADDON ?? path.join(dir, 'build', 'Release', 'resdet_native.node');
+  if (!fs.existsSync(file)) {
+    const err = path.join(dir, BUILD_ERROR_FILE);
+    const why = fs.existsSync(err) ? `build failed (${firstLine(fs.readFileSync(err, 'utf8'))})` : 'addon not built';
+    return { addon: null, why };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addon = require(file) as NativeAddon;
+    addon.setThreads(nativeThreadSetting());
+    return { addon, why: '' };
+  } catch (e) {
+    return { addon: null, why: `addon failed to load (${firstLine(String((e as Error).message))})` };
+  }
+}
+
+/** RESDET_THREADS when set to a positive integer, else the number of cores. */
+export function nativeThreadSetting(): number {
+  const n = Number(process.env.RESDET_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : os.cpus().length;
+}
+
+export function nativeAddon(): NativeAddon | null {
+  if (!loaded) loaded = load();
+  return loaded.addon;
+}
+
+export function nativeMissingReason(): string {
+  if (!loaded) loaded = load();
+  return loaded.why;
+}

@@ -1,0 +1,11 @@
+/** Every kernel the native backend runs in the addon (the rest are tfjs-cpu's, copied under 'native'). */
+import * as tf from '@tensorflow/tfjs';
+import { convKernels } from './conv';
+import { batchNormKernels } from './batch_norm';
+import { matMulKernels } from './matmul';
+import { elementwiseKernels } from './elementwise';
+import { reduceKernels } from './reduce';
+
+export function nativeKernels(): tf.KernelConfig[] {
+  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels()];
+}

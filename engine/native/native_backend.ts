@@ -1,0 +1,92 @@
+/**
+ * The `native` tfjs backend: tfjs-cpu's TypedArray storage and kernels, with resdet's oneDNN addon behind
+ * the kernels that matter (engine/native/kernels/). Outputs of native kernels come from a buffer pool
+ * (buffer_pool.ts); every path that hands a backend array out (readSync, hence dataSync / data /
+ * arraySync, and arrays written under a second data id) marks it escaped so it is never reused.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BufferPool } from './buffer_pool';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu') as {
+  MathBackendCPU: new () => tf.KernelBackend & CpuInternals;
+};
+
+interface CpuInternals {
+  data: { get(id: object): { values?: unknown } | undefined; has(id: object): boolean };
+  write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object;
+  move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void;
+  readSync(dataId: object): tf.backend_util.BackendValues;
+  disposeData(dataId: object, force?: boolean): boolean;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+export class NativeBackend extends MathBackendCPU {
+  readonly pool = new BufferPool();
+  private allocating: unknown = null;
+
+  constructor() {
+    super();
+    (this as unknown as { firstUse: boolean }).firstUse = false; // no tfjs-node advertisement
+  }
+
+  /** A float32 output tensor backed by a pooled array (contents arbitrary: the kernel writes all of it). */
+  allocF32(shape: number[]): { info: tf.TensorInfo; values: Float32Array } {
+    const values = this.pool.take(shape.reduce((a, b) => a * b, 1));
+    this.allocating = values;
+    try {
+      return { info: this.makeTensorInfo(shape, 'float32', values), values };
+    } finally {
+      this.allocating = null;
+    }
+  }
+
+  /** The float32 storage of a tensor, or null when it is not a float32 array. */
+  f32(t: tf.TensorInfo): Float32Array | null {
+    if (t.dtype !== 'float32') return null;
+    const v = this.data.get(t.dataId)?.values;
+    return v instanceof Float32Array ? v : null;
+  }
+
+  write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object {
+    if (values !== this.allocating) this.pool.escape(values);
+    return super.write(values, shape, dtype);
+  }
+
+  move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.pool.escape(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  readSync(dataId: object): tf.backend_util.BackendValues {
+    this.pool.escape(this.data.get(dataId)?.values);
+    return super.readSync(dataId);
+  }
+
+  disposeData(dataId: object, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const released = super.disposeData(dataId, force);
+    if (released && values !== undefined && !this.data.has(dataId)) this.pool.give(values);
+    return released;
+  }
+}
+
+let registered = false;
+
+/**
+ * Registers the `native` backend and, under its name, a copy of every kernel tfjs-cpu registers (tfjs
+ * does not fall back kernel by kernel), then resdet's native kernels over them.
+ */
+export function registerNativeBackend(nativeKernels: () => tf.KernelConfig[]): void {
+  if (registered) return;
+  registered = true;
+  tf.registerBackend('native', () => new NativeBackend(), 0);
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (tf.getKernel(k.kernelName, 'native')) continue;
+    tf.registerKernel({ ...k, backendName: 'native' });
+  }
+  for (const k of nativeKernels()) {
+    if (tf.getKernel(k.kernelName, 'native')) tf.unregisterKernel(k.kernelName, 'native');
+    tf.registerKernel(k);
+  }
+}

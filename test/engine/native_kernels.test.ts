@@ -1,0 +1,256 @@
+/**
+ * The native backend (engine/native/) against the cpu backend: every native kernel on random inputs,
+ * forward and gradient, to 1e-4 relative; a ResNet-20 training run; flat tensor count; the buffer pool
+ * never reuses an array a caller still holds. Skipped, with a note, when the addon is not built.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../engine/backend';
+import { nativeUnavailable } from '../../engine/native/index';
+import type { NativeBackend } from '../../engine/native/native_backend';
+import { batchNormTrain } from '../../engine/ops/batch_norm';
+import { buildResNet } from '../../backbone/resnet';
+import { SGD } from '../../engine/optim/sgd';
+import { trainStep } from '../../engine/train_step';
+
+const why = nativeUnavailable();
+if (why) console.warn(`native backend not built (${why}): native kernel tests skipped`);
+const maybe = why ? describe.skip : describe;
+
+const TOL = 1e-4;
+
+function rand(n: number, seed: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const T = (shape: number[], seed: number) => tf.tensor(rand(size(shape), seed), shape);
+
+async function runOn(backend: 'cpu' | 'native', f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(() => {
+    const r = f();
+    return Array.isArray(r) ? r : [r];
+  });
+  const vals = outs.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(outs);
+  expect(tf.memory().numTensors).toBe(before);
+  return vals;
+}
+
+function relErr(got: Float32Array, want: Float32Array): number {
+  expect(got.length).toBe(want.length);
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    ref = Math.max(ref, Math.abs(want[i]));
+  }
+  if (!Number.isFinite(diff)) return Infinity;
+  return ref === 0 ? diff : diff / ref;
+}
+
+/** f on native and on cpu: every output within TOL relative (max abs error over max abs value). */
+async function same(label: string, f: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
+  const want = await runOn('cpu', f);
+  const got = await runOn('native', f);
+  got.forEach((g, i) => {
+    const e = relErr(g, want[i]);
+    if (!(e <= tol)) throw new Error(`${label}: output ${i} relative error ${e}`);
+  });
+}
+
+/** The value of f and the gradients of sum(f(...) * r) with respect to every input. */
+function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number): tf.Tensor[] {
+  const y = f(...inputs);
+  const r = T(y.shape, seed);
+  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), r)))(inputs);
+  return [y, ...grads];
+}
+
+maybe('native kernels vs cpu', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+    await initBackend('native');
+  });
+
+  test('Conv2D forward and gradients: strides 1/2, paddings, odd sizes, batch 1 and many', async () => {
+    const cases: Array<[number[], number[], number, 'same' | 'valid' | number]> = [
+      [[1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'],
+      [[4, 9, 9, 8], [3, 3, 8, 16], 2, 'same'],
+      [[2, 8, 8, 4], [1, 1, 4, 6], 2, 'valid'],
+      [[3, 11, 13, 5], [3, 3, 5, 7], 2, 1],
+      [[1, 6, 5, 2], [5, 5, 2, 3], 1, 2],
+      [[16, 10, 10, 16], [3, 3, 16, 16], 1, 1],
+      [[2, 15, 15, 3], [7, 7, 3, 8], 2, 3],
+    ];
+    for (const [i, [xs, ws, s, p]] of cases.entries()) {
+      await same(`conv ${xs} ${ws} s${s} p${p}`, () =>
+        withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), [T(xs, i + 1), T(ws, i + 50)], i + 99));
+    }
+    await same('dilated conv', () => tf.conv2d(T([2, 9, 9, 3], 3) as tf.Tensor4D, T([3, 3, 3, 4], 4) as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+  });
+
+  test('FusedConv2D with bias and ReLU, forward and gradients', async () => {
+    for (const [i, s] of [1, 2].entries()) {
+      await same(`fused conv s${s}`, () =>
+        withGrads((x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: s, pad: 'same', bias: b, activation: 'relu' }),
+          [T([3, 8, 7, 4], i + 5), T([3, 3, 4, 6], i + 6), T([6], i + 7)], i + 8));
+    }
+  });
+
+  test('MatMul / BatchMatMul / _FusedMatMul: transposes, batches, broadcast, gradients', async () => {
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[5, 7], [7, 3], false, false],
+      [[7, 5], [7, 3], true, false],
+      [[5, 7], [3, 7], false, true],
+      [[7, 5], [3, 7], true, true],
+      [[4, 5, 7], [4, 7, 3], false, false],
+      [[4, 5, 7], [7, 3], false, false],
+      [[128, 64], [64, 10], false, false],
+    ];
+    for (const [i, [as, bs, ta, tb]] of cases.entries()) {
+      // tfjs has no gradient for a broadcast batch: forward only there
+      const broadcast = as.length !== bs.length;
+      await same(`matmul ${as} ${bs} ${ta} ${tb}`, () => broadcast
+        ? tf.matMul(T(as, i + 10), T(bs, i + 20), ta, tb)
+        : withGrads((a, b) => tf.matMul(a, b, ta, tb), [T(as, i + 10), T(bs, i + 20)], i + 30));
+    }
+    await same('fused matmul', () =>
+      withGrads((a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }),
+        [T([6, 9], 1), T([9, 4], 2), T([4], 3)], 4));
+  });
+
+  test('batch norm in training (ResdetBatchNormTrain / Grad): 4-D and 2-D, odd sizes', async () => {
+    for (const [i, shape] of [[1, 3, 5, 7], [8, 6, 6, 16], [13, 5], [2, 17, 9, 3]].entries()) {
+      const C = shape[shape.length - 1];
+      await same(`batch norm ${shape}`, () => {
+        const x = tf.add(tf.mul(T(shape, i + 1), 3), 0.5);
+        const out = batchNormTrain(x, tf.add(T([C], i + 2), 1.5) as tf.Tensor1D, T([C], i + 3) as tf.Tensor1D, 1e-5);
+        const g = withGrads((a, s, o) => batchNormTrain(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-5).y,
+          [x, tf.add(T([C], i + 2), 1.5), T([C], i + 3)], i + 4);
+        return [out.y, out.mean, out.variance, ...g];
+      });
+    }
+  });
+
+  test('element-wise binary ops with broadcasting, and their gradients', async () => {
+    const shapes: Array<[number[], number[]]> = [
+      [[4, 5, 6], [4, 5, 6]], [[4, 5, 6], [6]], [[4, 1, 6], [5, 1]], [[3, 4], []], [[], [2, 3]],
+      [[16, 16, 16, 8], [8]], [[9, 33, 31, 5], [9, 33, 31, 5]],
+    ];
+    const ops: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
+      ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', (a, b) => tf.div(a, tf.add(tf.abs(b), 0.5))],
+      ['maximum', tf.maximum], ['minimum', tf.minimum], ['squaredDifference', tf.squaredDifference],
+    ];
+    for (const [i, [as, bs]] of shapes.entries()) {
+      for (const [name, op] of ops) {
+        // tfjs's Maximum / Minimum / SquaredDifference gradients do not reduce over broadcast axes: forward only there
+        const fwdOnly = ['maximum', 'minimum', 'squaredDifference'].includes(name) && as.join() !== bs.join();
+        await same(`${name} ${as} ${bs}`, () => fwdOnly ? op(T(as, i + 1), T(bs, i + 2))
+          : withGrads(op, [T(as, i + 1), T(bs, i + 2)], i + 3));
+      }
+    }
+  });
+
+  test('unary ops (Relu, Step via ReLU gradient, Exp, Log, ...), small and large, and AddN', async () => {
+    const ops: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
+      ['relu', tf.relu], ['relu6', (x) => tf.relu6(tf.mul(x, 8))], ['neg', tf.neg], ['exp', tf.exp],
+      ['log', (x) => tf.log(tf.add(tf.abs(x), 0.1))], ['sqrt', (x) => tf.sqrt(tf.add(tf.abs(x), 0.1))],
+      ['rsqrt', (x) => tf.rsqrt(tf.add(tf.abs(x), 0.1))], ['square', tf.square], ['abs', tf.abs],
+      ['sigmoid', tf.sigmoid], ['tanh', tf.tanh], ['reciprocal', (x) => tf.reciprocal(tf.add(tf.abs(x), 0.5))],
+      ['step', (x) => tf.step(x, 0.3)],
+    ];
+    for (const [i, shape] of [[7, 5], [33, 41, 29]].entries()) {
+      for (const [name, op] of ops) {
+        await same(`${name} ${shape}`, () => (name === 'step' ? op(T(shape, i)) : withGrads(op, [T(shape, i + 1)], i + 2)));
+      }
+    }
+    await same('addN', () => tf.addN([T([40, 1000], 1), T([40, 1000], 2), T([40, 1000], 3)]));
+  });
+
+  test('reductions Sum / Mean / Max / Min over axes, keepDims, non-contiguous axes (cpu fallback)', async () => {
+    const x = () => T([6, 7, 9, 5], 3);
+    const axesList: Array<number | number[] | undefined> = [undefined, 0, 3, [1, 2], [0, 1, 2], [1, 3], -1];
+    for (const axes of axesList) {
+      for (const keep of [false, true]) {
+        await same(`reduce ${axes} ${keep}`, () => [
+          tf.sum(x(), axes, keep), tf.mean(x(), axes, keep), tf.max(x(), axes, keep), tf.min(x(), axes, keep),
+        ]);
+      }
+    }
+    await same('mean gradient', () => withGrads((a) => tf.mean(a, [1, 2]), [T([128, 8, 8, 64], 5)], 6));
+    await same('large column sum', () => tf.sum(T([4096, 64], 9), 0));
+  });
+
+  test('buffer pool: reuses disposed outputs, never an array a caller still holds', async () => {
+    await tf.setBackend('native');
+    const be = tf.backend() as unknown as NativeBackend;
+    const n = [64, 128];
+    const a = tf.relu(T(n, 1));
+    a.dispose();
+    const hits = be.pool.hits;
+    const b = tf.relu(T(n, 2));
+    expect(be.pool.hits).toBe(hits + 1); // a's array came back
+    const held = b.dataSync();
+    const copy = held.slice();
+    b.dispose();
+    const c = tf.relu(T(n, 3));
+    const d = tf.neg(T(n, 4));
+    expect(Array.from(held)).toEqual(Array.from(copy));
+    // a view shared by another tensor (a slice of a whole tensor) is not reused either
+    const e = tf.relu(T(n, 5));
+    const whole = tf.slice(e, [0, 0], n);
+    const wholeCopy = whole.dataSync().slice();
+    e.dispose();
+    const f = tf.neg(T(n, 6));
+    expect(Array.from(whole.dataSync())).toEqual(Array.from(wholeCopy));
+    tf.dispose([c, d, whole, f]);
+  });
+});
+
+maybe('native training', () => {
+  // ResNet-20's depth at a quarter of its width on 8x8 inputs, so that the cpu reference takes seconds
+  test('ResNet-20: 30 SGD steps on native follow the cpu loss curve; tensor count flat', async () => {
+    const batch = 8;
+    const x = rand(batch * 8 * 8 * 3, 7);
+    const labels = Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+    let init: Map<string, { shape: number[]; data: Float32Array }> | null = null;
+    const curves: Record<string, number[]> = {};
+    for (const backend of ['cpu', 'native'] as const) {
+      await initBackend(backend);
+      const model = buildResNet('resnet20', { widthMultiplier: 0.25 });
+      if (!init) init = new Map([...model.stateDict()].map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.dataSync()) }]));
+      else model.loadStateDict(init);
+      const xs = tf.tensor4d(x, [batch, 8, 8, 3]);
+      const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      const opt = new SGD({ momentum: 0.9, weightDecay: 1e-4 });
+      const params = model.trainableParameters();
+      const losses: number[] = [];
+      let count = 0;
+      for (let s = 0; s < 30; s++) {
+        const r = trainStep(params, () => ({ total: tf.losses.softmaxCrossEntropy(ys, model.forward(xs)) as tf.Scalar }), opt, 0.05);
+        losses.push(r.loss);
+        if (s === 1) count = tf.memory().numTensors;
+        if (s > 1) expect(tf.memory().numTensors).toBe(count);
+      }
+      curves[backend] = losses;
+      tf.dispose([xs, ys]);
+      opt.dispose();
+      model.dispose();
+    }
+    const [cpu, native] = [curves.cpu, curves.native];
+    for (let s = 0; s < 30; s++) {
+      const tol = s < 5 ? 1e-3 : 2e-2;
+      expect(Math.abs(native[s] - cpu[s]) / Math.max(cpu[s], 1e-3)).toBeLessThan(tol);
+    }
+    expect(native[29]).toBeLessThan(native[0] * 0.5); // it learns
+  });
+});
