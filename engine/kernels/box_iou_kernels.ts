@@ -6,12 +6,12 @@
  * torchvision's float32 arithmetic, step by step (Math.fround after every operation, so the result is the
  * float32 value torchvision computes): area = (x2-x1)*(y2-y1), inter = clamp(min(x2)-max(x1), 0) *
  * clamp(min(y2)-max(y1), 0), iou = inter / (area1 + area2 - inter). One kernel instead of ~12 elementwise
- * ops over N*M. On wasm, four columns at a time in WebAssembly SIMD float32 (wasm/simd_axpy.ts), the
+ * ops over N*M. On wasm, four columns at a time in WebAssembly SIMD float32 (wasm/simd_loops.ts), the
  * remaining M % 4 columns here. No gradient (IoU is used for matching; detection/box_ops.ts has a differentiable composite).
  */
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32, isWasm } from './kernel_io';
-import { simdAxpy, wasmHeapMemory } from './wasm/simd_axpy';
+import { simdLoops, wasmHeapMemory } from './wasm/simd_loops';
 
 export const BOX_IOU = 'ResdetBoxIou';
 
@@ -60,7 +60,7 @@ export function boxIouKernels(backendName: string): tf.KernelConfig[] {
         const M = boxes2.shape[0];
         const outInfo = alloc(backend, [N, M]);
         const mem = isWasm(backend) && N > 0 && M >= 4 ? wasmHeapMemory(backend) : null;
-        const simd = mem ? simdAxpy(mem) : null;
+        const simd = mem ? simdLoops(mem) : null;
         if (simd) {
           const cols = alloc(backend, [5, M]);
           const [a, b, out, c] = [boxes1, boxes2, outInfo, cols].map((t) => f32(backend, t));

@@ -9,11 +9,11 @@
  * out[bin] = Σ w·f[pixel] and the backward g[pixel] += w·dy[bin]. The coordinates and weights are computed
  * in float32 (Math.fround) exactly as torchvision's CPU kernel does, so the out-of-range and clamping edge
  * cases fall the same way. detection/roi_align.ts builds the composite fallback on the same table.
- * On wasm, the channel loops run as WebAssembly SIMD over the heap (wasm/simd_axpy.ts) when C % 4 = 0.
+ * On wasm, the channel loops run as WebAssembly SIMD over the heap (wasm/simd_loops.ts) when C % 4 = 0.
  */
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32, isWasm } from './kernel_io';
-import { SimdAxpy, simdAxpy, wasmHeapMemory } from './wasm/simd_axpy';
+import { SimdLoops, simdLoops, wasmHeapMemory } from './wasm/simd_loops';
 
 export const ROI_ALIGN = 'ResdetRoiAlign';
 export const ROI_ALIGN_GRAD = 'ResdetRoiAlignGrad';
@@ -156,14 +156,14 @@ function scatterBin(g: Float32Array, dy: Float32Array, o: number, t: BinTable, C
 }
 
 /** The SIMD loops on the wasm heap, when the backend is wasm and C suits f32x4. */
-function simdFor(backend: unknown, C: number): SimdAxpy | null {
+function simdFor(backend: unknown, C: number): SimdLoops | null {
   if (!isWasm(backend) || C % 4 !== 0 || C === 0) return null;
   const mem = wasmHeapMemory(backend);
-  return mem ? simdAxpy(mem) : null;
+  return mem ? simdLoops(mem) : null;
 }
 
 /** gatherBin on the wasm heap: byte addresses `o` (output row) and `fb` (features). */
-function gatherBinSimd(s: SimdAxpy, out: Float32Array, bin: number, o: number, fb: number, t: BinTable, C: number): void {
+function gatherBinSimd(s: SimdLoops, out: Float32Array, bin: number, o: number, fb: number, t: BinTable, C: number): void {
   if (t.n === 0) {
     out.fill(0, bin * C, bin * C + C);
     return;

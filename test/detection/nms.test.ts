@@ -67,7 +67,7 @@ describe.each(['cpu', 'wasm'])('NMS (%s)', (backend) => {
       });
       const scores = Array.from({ length: n }, () => rng.int(16) / 16); // many ties
       const cls = Array.from({ length: n }, () => rng.int(4));
-      const thr = [0.3, 0.45, 0.7][t % 3];
+      const thr = [0.3, 0.45, 0.7, 0, -0.5][t % 5]; // t <= 0 takes the unwindowed loop
       const [b, s, c] = [tf.tensor2d(boxes), tf.tensor1d(scores), tf.tensor1d(cls, 'int32')];
       expect(await nms(b, s, thr)).toEqual(reference(boxes, scores, thr));
       expect(await batchedNms(b, s, c, thr)).toEqual(reference(boxes, scores, thr, cls));

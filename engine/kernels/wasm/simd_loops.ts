@@ -1,6 +1,6 @@
 /**
- * Three tiny WebAssembly SIMD loops over the wasm backend's own heap, for kernels written in JavaScript whose
- * inner loop is a multiply-add over channels (RoIAlign's forward and backward):
+ * Tiny WebAssembly SIMD loops over the wasm backend's own heap, for kernels written in JavaScript whose
+ * inner loop is a multiply-add over channels (RoIAlign's forward and backward) or a row of box IoUs:
  *
  *   set4(o, p0, p1, p2, p3, w0, w1, w2, w3, n):  y[o+i] = w0*x[p0+i] + w1*x[p1+i] + w2*x[p2+i] + w3*x[p3+i]
  *   add4(same):                                  y[o+i] += ...
@@ -12,7 +12,7 @@
  * here byte by byte (a few dozen instructions) rather than shipped as a binary.
  */
 
-export interface SimdAxpy {
+export interface SimdLoops {
   /**
    * For each of the n boxes at `a` (xyxy): one output row at `out` (rows rowBytes apart) of IoUs with the
    * boxes given as column arrays bx1..barea (area), `end` bytes of them (a positive multiple of 16).
@@ -134,16 +134,16 @@ const WA = (globalThis as unknown as {
 }).WebAssembly;
 
 let compiled: object | null = null;
-const instances = new WeakMap<WasmMemory, SimdAxpy>();
+const instances = new WeakMap<WasmMemory, SimdLoops>();
 
 /** The loops bound to `memory` (tfjs-wasm's heap), or null when this runtime has no wasm SIMD. */
-export function simdAxpy(memory: WasmMemory): SimdAxpy | null {
+export function simdLoops(memory: WasmMemory): SimdLoops | null {
   const have = instances.get(memory);
   if (have) return have;
   try {
     compiled ??= new WA.Module(moduleBytes());
     const inst = new WA.Instance(compiled, { env: { memory } });
-    const fns = inst.exports as unknown as SimdAxpy;
+    const fns = inst.exports as unknown as SimdLoops;
     instances.set(memory, fns);
     return fns;
   } catch {
