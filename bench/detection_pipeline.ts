@@ -6,7 +6,7 @@
  * Both: images/s = 200 / median time of one pass, after warm-up passes.
  *
  *   node dist/bench/detection_pipeline.js [--dir DIR] [--runs 5] [--warmup 2] [--workers <cores>] [--concurrency 2/worker] [--prefetch 8]
- *                                         [--batch 1] [--resizer auto|sharp|js] [--no-pil] [--json out.json]
+ *                                         [--batch 1] [--resizer auto|sharp|js] [--fresh-buffers] [--no-pil] [--json out.json]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -38,6 +38,7 @@ async function main() {
   const prefetch = Number(arg('prefetch', '8'));
   const batch = Number(arg('batch', '1'));
   const resizer = arg('resizer', 'auto') as Resizer;
+  const reuseBuffers = !process.argv.includes('--fresh-buffers');
   const script = arg('pil-script', path.join(ROOT, '..', 'shared', 'bench', 'pil_pipeline.py'));
 
   let pil: Record<string, unknown> | null = null;
@@ -58,7 +59,7 @@ async function main() {
   const pool = workers > 0 ? new DecodePool(workers) : undefined; // started once, as a trainer keeps it across epochs
   let shape: number[] = [];
   const pass = async () => {
-    const producer = new BatchProducer(records, batches, { transforms: TRAIN_TRANSFORMS, concurrency, prefetch, resizer, pool }, rng);
+    const producer = new BatchProducer(records, batches, { transforms: TRAIN_TRANSFORMS, concurrency, prefetch, resizer, pool, reuseBuffers }, rng);
     for await (const b of producer) shape = b.shape;
   };
   for (let i = 0; i < warmup; i++) await pass();
@@ -77,7 +78,7 @@ async function main() {
   const res = {
     bench: 'detection_pipeline', date: new Date().toISOString(), cpus: os.cpus().length, load: os.loadavg().map((v) => +v.toFixed(2)),
     sharp: sharp.versions.sharp, vips: sharp.versions.vips, vipsConcurrency: sharp.concurrency(), uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4',
-    files: files.length, batch, workers, concurrency, prefetch, resizer, outShape: shape,
+    files: files.length, batch, workers, concurrency, prefetch, resizer, reuseBuffers, outShape: shape,
     resdet: { img_s: +(files.length / med).toFixed(1), ms_per_img: +((1000 * med) / files.length).toFixed(2), img_s_best: +(files.length / Math.min(...times)).toFixed(1), cpu_ms_per_img: +median(cpu).toFixed(2), n: runs },
     pil,
   };

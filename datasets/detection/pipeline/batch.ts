@@ -75,6 +75,16 @@ export function imageMeta(index: number, r: DatasetRecord, plan: ImagePlan, incl
   };
 }
 
+/**
+ * Zeroes the padding of image slot k (rows below h, and columns right of w) in an N x H x W x 3 batch whose
+ * storage is reused: the decoders write only the h x w image.
+ */
+export function zeroPadding(images: Float32Array, k: number, H: number, W: number, h: number, w: number): void {
+  const base = k * H * W * 3;
+  if (w < W) for (let y = 0; y < h; y++) images.fill(0, base + (y * W + w) * 3, base + (y + 1) * W * 3);
+  if (h < H) images.fill(0, base + h * W * 3, base + H * W * 3);
+}
+
 /** Keeps the listed image slots of an N x H x W x 3 buffer (images that failed to decode are left out). */
 export function keepSlots(images: Float32Array, perImage: number, slots: number[]): Float32Array {
   const out = new Float32Array(slots.length * perImage);

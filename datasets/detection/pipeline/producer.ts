@@ -9,7 +9,7 @@
 import * as os from 'os';
 import { Rng } from '../../../engine/rng';
 import { DatasetRecord } from '../record';
-import { Batch, batchLayout, imageMeta, keepSlots, normalizationParams } from './batch';
+import { Batch, batchLayout, imageMeta, keepSlots, normalizationParams, zeroPadding } from './batch';
 import { decodeInto, DecodeJob, LOCAL_DEPS, Resizer } from './decode_into';
 import { DecodePool } from './decode_pool';
 import { NORMALIZATIONS } from './normalize';
@@ -28,6 +28,12 @@ export interface ProducerOptions {
   /** who enlarges images (default 'auto': JS when an image grows, libvips when it shrinks) */
   resizer?: Resizer;
   onSkip?: (file: string, message: string) => void;
+  /**
+   * Reuse batch storage (default true): a batch's `images` stay valid until the next batch is requested, then
+   * the storage is recycled (prefetch + 1 buffers in turn). The trainer copies each batch into a tensor at once,
+   * and fresh 6 MB buffers per image cost more than decoding (page faults). false: every batch owns its array.
+   */
+  reuseBuffers?: boolean;
 }
 
 export interface SkippedImage {
@@ -59,6 +65,7 @@ export class BatchProducer implements AsyncIterable<Batch> {
   readonly skipped: SkippedImage[] = [];
   private readonly slots: Semaphore;
   private pool: DecodePool | null = null;
+  private ring: ArrayBufferLike[] = [];
   private readonly workers: number;
 
   constructor(
@@ -82,6 +89,17 @@ export class BatchProducer implements AsyncIterable<Batch> {
     }
   }
 
+  /** Storage for batch b: a fresh buffer, or the ring slot batch b - (prefetch + 1) used (grown if too small). */
+  private storage(b: number, bytes: number): ArrayBufferLike {
+    const shared = !!(this.opts.pool || this.pool);
+    const make = () => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    if (this.opts.reuseBuffers === false) return make();
+    const slot = b % (Math.max(1, this.opts.prefetch ?? 2) + 1);
+    const have = this.ring[slot];
+    if (!have || have.byteLength < bytes) this.ring[slot] = make();
+    return this.ring[slot];
+  }
+
   /** Starts one batch: draws its randomness now, decodes in the background. */
   private schedule(b: number): Promise<Batch | null> {
     const t = this.opts.transforms;
@@ -89,8 +107,9 @@ export class BatchProducer implements AsyncIterable<Batch> {
     const plans = indices.map((i) => planImage(this.records[i], t, this.rng));
     const { height: H, width: W } = batchLayout(plans);
     const per = H * W * 3;
-    const bytes = indices.length * per * 4;
-    const buffer = this.opts.pool || this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const buffer = this.storage(b, indices.length * per * 4);
+    const view = new Float32Array(buffer, 0, indices.length * per);
+    if (this.opts.reuseBuffers !== false) plans.forEach((p, k) => zeroPadding(view, k, H, W, p.geometry.height, p.geometry.width));
     const norm = normalizationParams(NORMALIZATIONS[t.normalization]);
     const jobs = indices.map((i, k): DecodeJob => ({
       file: this.records[i].file, plan: plans[k], size: this.records[i], resizer: this.opts.resizer ?? 'auto',
@@ -106,7 +125,7 @@ export class BatchProducer implements AsyncIterable<Batch> {
         this.opts.onSkip?.(file, message);
       });
       if (ok.length === 0) return null;
-      const all = new Float32Array(buffer);
+      const all = view;
       return {
         images: ok.length === indices.length ? all : keepSlots(all, per, ok),
         shape: [ok.length, H, W, 3] as [number, number, number, number],

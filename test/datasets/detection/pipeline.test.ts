@@ -137,6 +137,17 @@ describe('BatchProducer', () => {
     expect(diff / js.images.length).toBeLessThan(0.05); // normalised units (1/255/0.225 ≈ 0.017 per grey level)
   });
 
+  test('recycled batch storage gives the same batches as fresh storage (padding re-zeroed)', async () => {
+    const order = [0, 3, 1, 0, 1, 3].map((i) => Int32Array.from([i]));
+    const run = async (reuseBuffers: boolean) => {
+      const p = new BatchProducer(records, order, { transforms: T({ shortSides: [40, 64], flip: true }), prefetch: 1, workers: 0, reuseBuffers }, new Rng(2));
+      const out: number[][] = [];
+      for await (const b of p) out.push([...b.shape, ...Array.from(b.images)]);
+      return out;
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+
   test('a bad image is reported and skipped, with a count; same seed → same batches', async () => {
     const skips: string[] = [];
     const run = async () => {
