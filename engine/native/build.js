@@ -14,7 +14,7 @@ const { spawnSync } = require('child_process');
 const dir = __dirname;
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
-const HEADER = '/usr/include/oneapi/dnnl/dnnl.hpp';
+const HEADER = process.env.RESDET_ONEDNN_HEADER || '/usr/include/oneapi/dnnl/dnnl.hpp'; // override: tests of the fallback
 const addonFile = path.join(dir, 'build', 'Release', 'resdet_native.node');
 const errorFile = path.join(dir, 'build', 'BUILD_ERROR.txt');
 
