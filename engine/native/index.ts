@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, nativeMissingReason } from './addon';
 import { registerNativeBackend } from './native_backend';
 import { nativeKernels } from './kernels/index';
+import { registerNativeReluGradient } from './relu_grad';
 
 export const NATIVE_HINT = 'apt-get install libdnnl-dev, then npm rebuild / npm run build:native';
 
@@ -14,6 +15,7 @@ export function nativeUnavailable(): string | null {
   const addon = nativeAddon();
   if (!addon) return nativeMissingReason();
   registerNativeBackend(nativeKernels);
+  registerNativeReluGradient();
   return null;
 }
 

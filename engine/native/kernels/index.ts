@@ -5,7 +5,8 @@ import { batchNormKernels } from './batch_norm';
 import { matMulKernels } from './matmul';
 import { elementwiseKernels } from './elementwise';
 import { reduceKernels } from './reduce';
+import { reluGradKernel } from '../relu_grad';
 
 export function nativeKernels(): tf.KernelConfig[] {
-  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels()];
+  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), reluGradKernel];
 }
