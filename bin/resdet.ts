@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo';
 import { dataCommand } from './commands/data';
 import { trainCommand } from './commands/train';
 import { predictCommand } from './commands/predict';
+import { finetuneCommand } from './commands/finetune';
 import { evalCommand } from './commands/eval';
 import { doctorCommand } from './commands/doctor';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -27,6 +28,7 @@ program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 program.addCommand(trainCommand());
 program.addCommand(predictCommand());
+program.addCommand(finetuneCommand());
 program.addCommand(doctorCommand());
 
 program.parseAsync(process.argv);

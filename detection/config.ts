@@ -10,6 +10,8 @@ export interface DatasetSpec {
   format: 'voc' | 'coco' | 'csv' | 'yolo' | null;
   /** VOC image set or union (voc_2007_trainval+voc_2012_trainval), COCO split (train2017) */
   split: string | null;
+  /** class names for formats that do not carry them (CSV, YOLO, VOC folders without classes.txt) */
+  classes?: string[] | null;
 }
 
 export interface DetectorConfig {
@@ -118,7 +120,12 @@ const nnInt = { type: 'integer', minimum: 0 };
 const frac = { type: 'number', minimum: 0, maximum: 1 };
 const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
 const obj = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties });
-const dataset = obj({ path: { type: 'string' }, format: nullable({ enum: ['voc', 'coco', 'csv', 'yolo'] }), split: nullable({ type: 'string' }) });
+const dataset = obj({
+  path: { type: 'string' },
+  format: nullable({ enum: ['voc', 'coco', 'csv', 'yolo'] }),
+  split: nullable({ type: 'string' }),
+  classes: nullable({ type: 'array', items: { type: 'string' } }),
+});
 
 export const DETECTOR_SCHEMA = obj({
   backend: { type: 'string' },

@@ -5,7 +5,7 @@ import { DetectionDataset } from '../datasets/detection/record';
 import { DatasetSpec } from './config';
 
 export async function openDetectorDataset(spec: DatasetSpec, classes?: string[]): Promise<DetectionDataset> {
-  const ds = await openDetectionDataset(spec.path, { format: spec.format ?? undefined, split: spec.split ?? undefined, classes });
+  const ds = await openDetectionDataset(spec.path, { format: spec.format ?? undefined, split: spec.split ?? undefined, classes: classes ?? spec.classes ?? undefined });
   throwIfErrors(ds);
   return ds;
 }

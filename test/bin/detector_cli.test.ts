@@ -1,0 +1,128 @@
+/**
+ * The detector from the command line, as a new user runs it: train (then Ctrl-C and --resume), predict,
+ * eval model, finetune on a CSV dataset with other classes; bad input exits 2. Tiny settings keep it short.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
+import { JsonlLog } from '../../engine/jsonl_log';
+import { readSafetensorsHeader } from '../../engine/safetensors';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-det-cli-'));
+const data = path.join(tmp, 'data');
+const TINY = [
+  `data.train.path=${data}`, `data.test.path=${data}`, 'data.train.split=train', 'data.test.split=train',
+  'data.shortSides=[96]', 'data.maxSize=128', 'data.testShortSide=96', 'model.widthMultiplier=0.125',
+  'model.rpn.preNmsTopNTrain=200', 'model.rpn.postNmsTopNTrain=20', 'model.rpn.preNmsTopNTest=200', 'model.rpn.postNmsTopNTest=20',
+  'model.roiHeads.batchSizePerImage=16', 'solver.imsPerBatch=2', 'checkpoint.period=2',
+].flatMap((s) => ['--set', s]);
+const demoConfig = path.join(ROOT, 'configs', 'demo.yaml');
+const run = path.join(tmp, 'run');
+
+beforeAll(() => {
+  ensureBuilt();
+  const r = runCli(['data', 'synth', '--out', data, '--images', '6', '--seed', '4', '--format', 'coco', '--split', 'train']);
+  expect(r.code).toBe(0);
+  const t = runCli(['train', demoConfig, '--out', run, '--quiet', ...TINY, '--set', 'solver.maxIters=4']);
+  expect(t.stderr).not.toMatch(/error/);
+  expect(t.code).toBe(0);
+});
+
+test('train: log, checkpoints, effective config and evaluation', () => {
+  const log = JsonlLog.read(path.join(run, 'log.jsonl'));
+  expect(log.filter((r) => r.type === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4]);
+  expect(log.find((r) => r.type === 'eval')!.images).toBe(6);
+  for (const f of ['step-0000002.safetensors', 'step-0000004.safetensors', 'step-0000004.json', 'config.yaml', 'last_checkpoint']) {
+    expect(fs.existsSync(path.join(run, f))).toBe(true);
+  }
+});
+
+test('predict writes a COCO results file in original pixels and drawn images', () => {
+  const images = path.join(data, 'train');
+  const out = path.join(tmp, 'pred');
+  const r = runCli(['predict', '--weights', run, images, '--out', out, '--score-thresh', '0', '--quiet']);
+  expect(r.code).toBe(0);
+  const dets = JSON.parse(fs.readFileSync(path.join(out, 'detections.json'), 'utf8'));
+  expect(dets.length).toBeGreaterThan(0);
+  const gt = JSON.parse(fs.readFileSync(path.join(data, 'annotations', 'instances_train.json'), 'utf8'));
+  const sizes = new Map<string, { width: number; height: number }>(gt.images.map((i: { file_name: string; width: number; height: number }) => [i.file_name, i]));
+  for (const d of dets) {
+    expect([1, 2, 3, 4]).toContain(d.category_id);
+    const size = sizes.get(path.basename(d.file_name))!;
+    expect(d.bbox[0] + d.bbox[2]).toBeLessThanOrEqual(size.width + 1e-3);
+    expect(d.bbox[1] + d.bbox[3]).toBeLessThanOrEqual(size.height + 1e-3);
+  }
+  expect(fs.readdirSync(out).filter((f) => f.endsWith('.jpg'))).toHaveLength(6);
+});
+
+test('eval model reports COCO and VOC metrics and keeps the detections', () => {
+  const json = path.join(tmp, 'eval.json');
+  const r = runCli(['eval', 'model', '--weights', run, '--json', json, '--quiet']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/AP @\[\.50:\.95\]/);
+  const m = JSON.parse(fs.readFileSync(json, 'utf8'));
+  expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'detections', 'images', 'voc07_map50', 'voc_area_map50']);
+  expect(m.images).toBe(6);
+  expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
+});
+
+test('finetune on a CSV with other classes re-initialises the class-specific layers only', async () => {
+  const gt = JSON.parse(fs.readFileSync(path.join(data, 'annotations', 'instances_train.json'), 'utf8'));
+  const files = new Map<number, string>(gt.images.map((i: { id: number; file_name: string }) => [i.id, i.file_name]));
+  const lines = gt.annotations.map((a: { image_id: number; bbox: number[]; category_id: number }) => {
+    const [x, y, w, h] = a.bbox;
+    return [path.join('train', files.get(a.image_id)!), x, y, x + w, y + h, a.category_id === 1 ? 'round' : 'angular'].join(',');
+  });
+  const csv = path.join(data, 'boxes.csv');
+  fs.writeFileSync(csv, lines.join('\n') + '\n');
+  const out = path.join(tmp, 'ft');
+  const r = runCli(['finetune', '--weights', run, '--data', csv, '--classes', 'round,angular', '--iters', '2', '--out', out, '--quiet', '--set', 'checkpoint.period=2']);
+  expect(r.stderr).not.toMatch(/error/);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/re-initialised for the new classes: roi_heads.box_predictor/);
+  const header = await readSafetensorsHeader(path.join(out, 'step-0000002.safetensors'));
+  expect(header.entries.get('roi_heads.box_predictor.cls_score.weight')!.shape[0]).toBe(3);
+  expect(header.entries.get('roi_heads.box_predictor.bbox_pred.weight')!.shape[0]).toBe(12);
+  const bad = runCli(['finetune', '--weights', run, '--data', csv, '--classes', 'round', '--iters', '1', '--out', path.join(tmp, 'ft2')]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/angular/);
+});
+
+test('bad input: a missing image, a config key that does not exist', () => {
+  const r = runCli(['predict', '--weights', run, path.join(tmp, 'nope.jpg')]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('nope.jpg');
+  const c = runCli(['train', demoConfig, '--set', 'model.rpn.anchors=[1]']);
+  expect(c.code).toBe(2);
+  expect(c.stderr).toMatch(/config key 'model.rpn.anchors' does not exist/);
+});
+
+test('Ctrl-C saves a checkpoint; --resume continues with the losses of an uninterrupted run', async () => {
+  const full = path.join(tmp, 'full');
+  const cut = path.join(tmp, 'cut');
+  const args = (out: string) => ['train', demoConfig, '--out', out, '--quiet', ...TINY, '--set', 'solver.maxIters=5', '--set', 'checkpoint.period=100', '--set', 'eval.period=0'];
+  expect(runCli(args(full)).code).toBe(0);
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), ...args(cut)], { cwd: ROOT, env: { ...process.env, RESDET_BACKEND: 'wasm' } });
+  const code = await new Promise<number>((resolve) => {
+    const timer = setInterval(() => {
+      const log = path.join(cut, 'log.jsonl');
+      if (fs.existsSync(log) && JsonlLog.read(log).some((r) => r.type === 'train' && (r.step as number) >= 2)) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }
+    }, 50);
+    child.on('exit', (c) => {
+      clearInterval(timer);
+      resolve(c ?? -1);
+    });
+  });
+  expect(code).toBe(130);
+  const stopped = JsonlLog.read(path.join(cut, 'log.jsonl')).filter((r) => r.type === 'train').length;
+  expect(stopped).toBeGreaterThanOrEqual(2);
+  expect(stopped).toBeLessThan(5);
+  expect(runCli([...args(cut), '--resume']).code).toBe(0);
+  const losses = (dir: string) => JsonlLog.read(path.join(dir, 'log.jsonl')).filter((r) => r.type === 'train').map((r) => [r.step, r.loss, r.lr]);
+  expect(losses(cut)).toEqual(losses(full));
+}, 300000);
