@@ -83,10 +83,11 @@ export function renderShapesImage(rng: Rng): SynthImage {
     const colour = randomColour(rng);
     const shade = 0.75 + 0.25 * rng.next();
     const inside = shapeTest(label, cx, cy, rx, ry, rot);
-    const cover = (x: number, y: number): [number, number, number] | null => {
-      if (!inside(x, y)) return null;
-      const t = 1 - (shade * (x - cx + y - cy)) / (4 * r); // light shading so shapes are not flat
-      return colour.map((v) => Math.max(0, Math.min(255, Math.round(v * Math.min(1.15, t))))) as [number, number, number];
+    const cover = (x: number, y: number, rgb: Uint8Array): boolean => {
+      if (!inside(x, y)) return false;
+      const t = Math.min(1.15, 1 - (shade * (x - cx + y - cy)) / (4 * r)); // light shading so shapes are not flat
+      for (let k = 0; k < 3; k++) rgb[k] = Math.max(0, Math.min(255, Math.round(colour[k] * t)));
+      return true;
     };
     if (canvas.place(label, cx - r, cy - r, cx + r, cy + r, cover)) placed++;
   }

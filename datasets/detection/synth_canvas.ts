@@ -20,41 +20,46 @@ export class Canvas {
   }
 
   /**
-   * Paints an object if it leaves every earlier object at least minVisible visible. `cover(x, y)` returns the
-   * object's RGB at a pixel inside [x0, x1) x [y0, y1), or null where the object is absent. Returns whether placed.
+   * Paints an object if it leaves every earlier object at least minVisible visible. `cover(x, y, rgb)` writes the
+   * object's colour at a pixel inside [x0, x1) x [y0, y1) into rgb and returns true, or returns false where the
+   * object is absent. Returns whether placed.
    */
-  place(label: number, x0: number, y0: number, x1: number, y1: number, cover: (x: number, y: number) => [number, number, number] | null, minVisible = 0.5): boolean {
+  place(label: number, x0: number, y0: number, x1: number, y1: number, cover: (x: number, y: number, rgb: Uint8Array) => boolean, minVisible = 0.5): boolean {
     x0 = Math.max(0, Math.floor(x0));
     y0 = Math.max(0, Math.floor(y0));
     x1 = Math.min(this.width, Math.ceil(x1));
     y1 = Math.min(this.height, Math.ceil(y1));
     const lost = new Map<number, number>();
-    const cells: number[] = [];
-    const colours: number[] = [];
+    const area = Math.max(0, (x1 - x0) * (y1 - y0));
+    const cells = new Int32Array(area);
+    const colours = new Uint8Array(3 * area);
+    const rgb = new Uint8Array(3);
+    let count = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
-        const c = cover(x, y);
-        if (!c) continue;
+        if (!cover(x, y, rgb)) continue;
         const p = y * this.width + x;
-        cells.push(p);
-        colours.push(c[0], c[1], c[2]);
+        cells[count] = p;
+        colours.set(rgb, 3 * count);
+        count++;
         const o = this.owner[p];
         if (o) lost.set(o, (lost.get(o) ?? 0) + 1);
       }
     }
-    if (cells.length < 4) return false;
+    if (count < 4) return false;
     for (const [o, n] of lost) if (this.shown[o - 1] - n < minVisible * this.total[o - 1]) return false;
     for (const [o, n] of lost) this.shown[o - 1] -= n;
     const id = this.total.length + 1;
-    this.total.push(cells.length);
-    this.shown.push(cells.length);
+    this.total.push(count);
+    this.shown.push(count);
     this.labels.push(label);
-    cells.forEach((p, k) => {
+    for (let k = 0; k < count; k++) {
+      const p = cells[k];
       this.owner[p] = id;
       this.pixels[3 * p] = colours[3 * k];
       this.pixels[3 * p + 1] = colours[3 * k + 1];
       this.pixels[3 * p + 2] = colours[3 * k + 2];
-    });
+    }
     return true;
   }
 
@@ -106,6 +111,7 @@ export function paintBackground(c: Canvas, rng: Rng, dark = false): void {
   const amp = dark ? 12 : 20 + rng.int(30);
   const cell = 6 + rng.int(18);
   const noise = dark ? 6 : 14;
+  let h = rng.nextU32() | 1; // per-pixel noise from an inline xorshift32 seeded by the image rng (cheap, deterministic)
   for (let y = 0; y < c.height; y++) {
     for (let x = 0; x < c.width; x++) {
       let t: number;
@@ -114,7 +120,10 @@ export function paintBackground(c: Canvas, rng: Rng, dark = false): void {
       else t = Math.sin(x * freq) * Math.cos(y * freq * 0.7);
       const o = 3 * (y * c.width + x);
       for (let k = 0; k < 3; k++) {
-        const v = base[k] + grad[k] * (x / c.width + y / c.height - 1) + amp * t * (k === kind ? 1 : 0.5) + noise * (rng.next() - 0.5) * 2;
+        h ^= h << 13;
+        h ^= h >>> 17;
+        h ^= h << 5;
+        const v = base[k] + grad[k] * (x / c.width + y / c.height - 1) + amp * t * (k === kind ? 1 : 0.5) + noise * ((h >>> 0) / 4294967296 - 0.5) * 2;
         c.pixels[o + k] = Math.max(0, Math.min(255, Math.round(v)));
       }
     }

@@ -39,10 +39,11 @@ export function renderFashionCanvas(items: InMemoryClassificationDataset, rng: R
     const y0 = rng.int(FASHION_CANVAS - side + 1);
     const tint = randomColour(rng);
     const f = 28 / side;
-    const cover = (x: number, y: number): [number, number, number] | null => {
+    const cover = (x: number, y: number, rgb: Uint8Array): boolean => {
       const a = sample(px, (x - x0 + 0.5) * f, (y - y0 + 0.5) * f) / 255;
-      if (a <= 0.125) return null;
-      return tint.map((t) => Math.round(40 + a * (t - 40))) as [number, number, number];
+      if (a <= 0.125) return false;
+      for (let c = 0; c < 3; c++) rgb[c] = Math.round(40 + a * (tint[c] - 40));
+      return true;
     };
     if (canvas.place(items.label(k), x0, y0, x0 + side, y0 + side, cover)) placed++;
   }
