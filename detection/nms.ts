@@ -90,6 +90,10 @@ export function batchedNmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, c: 
   // back to the global score order: sort the kept boxes' ranks in `order`
   const rank = new Int32Array(order.length);
   for (let k = 0; k < order.length; k++) rank[order[k]] = k;
-  const ranks = Int32Array.from(keep, (i) => rank[i]).sort();
-  return Array.from(ranks, (r) => order[r]);
+  const ranks = new Int32Array(keep.length);
+  for (let k = 0; k < keep.length; k++) ranks[k] = rank[keep[k]];
+  ranks.sort();
+  const out = new Array<number>(keep.length);
+  for (let k = 0; k < keep.length; k++) out[k] = order[ranks[k]];
+  return out;
 }

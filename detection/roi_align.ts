@@ -69,7 +69,12 @@ const COMPOSITE_CHUNK = 1 << 24;
  * The composite fallback (public for tests): per bin, the L pixels its samples touch (padded with weight 0)
  * are gathered, weighted and summed; rois go in chunks so the gathered block stays under COMPOSITE_CHUNK.
  */
-export function roiAlignComposite(features: tf.Tensor4D, rois: tf.Tensor2D, opts: RoiAlignOptions): tf.Tensor4D {
+export function roiAlignComposite(
+  features: tf.Tensor4D,
+  rois: tf.Tensor2D,
+  opts: RoiAlignOptions,
+  chunkElements = COMPOSITE_CHUNK,
+): tf.Tensor4D {
   const r = checkRoiInput('roiAlign', features, rois, opts.outputSize, opts.spatialScale);
   const K = rois.shape[0];
   const [N, H, W, C] = features.shape;
@@ -87,7 +92,7 @@ export function roiAlignComposite(features: tf.Tensor4D, rois: tf.Tensor2D, opts
       let k1 = k0;
       while (k1 < K) {
         const l = perRoi[k1].reduce((m, b) => Math.max(m, b.pos.length), L);
-        if (k1 > k0 && (k1 - k0 + 1) * oh * ow * l * C > COMPOSITE_CHUNK) break;
+        if (k1 > k0 && (k1 - k0 + 1) * oh * ow * l * C > chunkElements) break;
         L = l;
         k1++;
       }
