@@ -63,6 +63,8 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
   const images = new Map<number, CocoImage>();
   const cats: { id: number; name: string }[] = [];
   const anns: CocoAnn[] = [];
+  let segmented = 0;
+  let keypoints = 0;
 
   const keys = await streamJsonArrays(file, ['images', 'annotations', 'categories'], (key, v, i) => {
     const o = obj(v);
@@ -90,6 +92,8 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
       if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((x) => typeof x === 'number' && Number.isFinite(x))) {
         return log.error(file, what, `bbox ${JSON.stringify(bbox ?? null)} is not four numbers [x, y, w, h]`);
       }
+      if (o.segmentation && (!Array.isArray(o.segmentation) || o.segmentation.length > 0)) segmented++;
+      if (Array.isArray(o.keypoints)) keypoints++;
       anns.push({
         id: o.id as number, imageId: o.image_id as number, categoryId: o.category_id as number, bbox: bbox as number[],
         crowd: o.iscrowd === 1 || o.iscrowd === true, difficult: o.difficult === 1 || o.difficult === true, area: typeof o.area === 'number' ? o.area : undefined,
@@ -140,6 +144,11 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
     classes: { names: cats.map((c) => c.name), categoryIds: cats.map((c) => c.id) },
     records,
     problems: log.problems,
+    notLoaded: [
+      ...(segmented ? [`segmentation of ${segmented} annotation(s) (resdet keeps boxes, and the COCO area)`] : []),
+      ...(keypoints ? [`keypoints of ${keypoints} annotation(s)`] : []),
+      ...keys.filter((k) => !['images', 'annotations', 'categories'].includes(k)).map((k) => `the top-level "${k}" section`),
+    ],
   };
 }
 

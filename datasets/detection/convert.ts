@@ -91,7 +91,10 @@ function count(ds: DetectionDataset, f: (r: DatasetRecord, i: number) => boolean
 export async function writeDataset(ds: DetectionDataset, out: string, format: TargetFormat, opts: WriteOptions = {}): Promise<WriteReport> {
   const split = opts.split ?? defaultSplitName(ds);
   const names = outputNames(ds.records);
-  const report: WriteReport = { format, out, split, images: ds.records.length, objects: count(ds, () => true), dropped: [], files: [] };
+  const report: WriteReport = {
+    format, out, split, images: ds.records.length, objects: count(ds, () => true), files: [],
+    dropped: (ds.notLoaded ?? []).map((n) => `${n}: not read from the source`),
+  };
   const crowd = count(ds, (r, i) => r.crowd[i] === 1);
   const difficult = count(ds, (r, i) => r.difficult[i] === 1);
   const idsNot1K = ds.classes.categoryIds.some((id, i) => id !== i + 1);

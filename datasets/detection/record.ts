@@ -60,6 +60,8 @@ export interface DetectionDataset {
   records: DatasetRecord[];
   /** everything the loader found wrong (boxes clipped or dropped, missing images, ...) */
   problems: Problem[];
+  /** what the source holds that records do not (e.g. COCO segmentations), one sentence each */
+  notLoaded?: string[];
 }
 
 export type DetectionFormat = 'voc' | 'coco' | 'csv' | 'yolo';

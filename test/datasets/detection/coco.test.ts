@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cocoJson, loadCoco } from '../../../datasets/detection/coco';
 import { streamJsonArrays } from '../../../datasets/detection/json_stream';
+import { writeDataset } from '../../../datasets/detection/convert';
 import { makeCoco, tmpDir } from './fixtures';
 
 describe('COCO loader', () => {
@@ -26,6 +27,17 @@ describe('COCO loader', () => {
     expect(back.annotations.map((x) => [x.id, x.category_id, x.iscrowd, ...x.bbox])).toEqual([
       [1, 7, 0, 1.5, 2.25, 10, 20], [2, 1, 0, 20, 5, 30, 30], [3, 3, 1, 0, 0, 40, 50],
     ]);
+  });
+
+  test('what boxes cannot hold (segmentation, extra sections) is listed, and conversion says it was dropped', async () => {
+    const root = tmpDir('cocoseg');
+    const file = await makeCoco(root, {
+      annotations: [{ id: 1, image_id: 10, category_id: 7, bbox: [1, 2, 3, 4], area: 9, iscrowd: 0, segmentation: [[1, 2, 4, 2, 4, 6]] }],
+    });
+    const ds = await loadCoco({ annotationFile: file });
+    expect(ds.notLoaded).toEqual(['segmentation of 1 annotation(s) (resdet keeps boxes, and the COCO area)']);
+    const r = await writeDataset(ds, tmpDir('cocoseg-out'), 'coco');
+    expect(r.dropped[0]).toBe('segmentation of 1 annotation(s) (resdet keeps boxes, and the COCO area): not read from the source');
   });
 
   test('bad input: duplicate ids, id 0, unknown category, missing image id and file, non-numeric bbox', async () => {
