@@ -21,7 +21,10 @@ export interface ProducerOptions {
   prefetch?: number;
   /** images decoding at once (default 2 per worker, or 4 without workers) */
   concurrency?: number;
-  /** decoding worker threads (default: one per core); 0 decodes in this thread with sharp's own threads */
+  /**
+   * decoding worker threads (default: one per core); 0 decodes in this thread with sharp's own threads. With
+   * workers, `images` views a SharedArrayBuffer; a backend that refuses one needs a copy (or workers: 0).
+   */
   workers?: number;
   /** a pool to share across epochs (then `workers` is ignored and the pool is not closed at the end) */
   pool?: DecodePool;
