@@ -62,3 +62,10 @@ export { readVocResultsDir, writeVocResults } from './eval/voc/voc_results_files
 export { readVocResultsJson, vocDetectionsFromJson } from './eval/voc/voc_results_json';
 export type { VocGroundTruth, VocDetection, VocEvalOptions, VocEvaluation, VocMetric } from './eval/voc/voc_types';
 export { EvalInputError } from './eval/eval_error';
+export { FasterRcnnC4 } from './detection/faster_rcnn';
+export { loadDetector, Detector } from './detection/detector';
+export type { Detection } from './detection/detector';
+export { trainDetector } from './detection/trainer';
+export { evaluateDetector } from './detection/evaluate';
+export { DETECTOR_DEFAULTS } from './detection/config';
+export type { DetectorConfig } from './detection/config';
