@@ -18,7 +18,8 @@ import { seedInit } from '../engine/nn/init';
 import { SGD } from '../engine/optim/sgd';
 import { learningRate } from '../engine/optim/lr_schedule';
 import { trainStep } from '../engine/train_step';
-import { saveCheckpoint, resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../engine/checkpoint';
+import { saveCheckpoint, CheckpointError } from '../engine/checkpoint';
+import { resumeRun } from '../engine/resume';
 import { atomicWrite } from '../engine/safetensors';
 import { JsonlLog } from '../engine/jsonl_log';
 import { Progress } from '../engine/progress';
@@ -86,15 +87,9 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   fs.mkdirSync(opts.out, { recursive: true });
   const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
   let step = 0;
-  if (opts.resume && fs.existsSync(path.join(opts.out, 'last_checkpoint'))) {
-    const ck = resolveCheckpoint(opts.out);
-    const meta = await readCheckpointMeta(ck.meta!);
-    if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: not a detector checkpoint`);
-    model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
-    if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
-    step = meta.step;
-    log.truncateAfter(step);
-    log.write({ type: 'resume', step, checkpoint: ck.model });
+  const resumed = opts.resume ? await resumeRun(opts.out, model, optimizer, log, (meta) => (meta.kind !== 'detector' ? 'not a detector checkpoint' : null)) : null;
+  if (resumed !== null) {
+    step = resumed;
   } else if (opts.init) {
     await opts.init(model);
   } else if (cfg.model.pretrained) {

@@ -19,7 +19,8 @@ import { seedInit } from '../../engine/nn/init';
 import { SGD } from '../../engine/optim/sgd';
 import { learningRate, LrScheduleConfig } from '../../engine/optim/lr_schedule';
 import { trainStep } from '../../engine/train_step';
-import { saveCheckpoint, resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../../engine/checkpoint';
+import { saveCheckpoint } from '../../engine/checkpoint';
+import { resumeRun } from '../../engine/resume';
 import { atomicWrite } from '../../engine/safetensors';
 import { JsonlLog } from '../../engine/jsonl_log';
 import { Progress } from '../../engine/progress';
@@ -100,17 +101,14 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
   fs.mkdirSync(opts.out, { recursive: true });
   const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
   let step = 0;
-  if (opts.resume && fs.existsSync(path.join(opts.out, 'last_checkpoint'))) {
-    const ck = resolveCheckpoint(opts.out);
-    const meta = await readCheckpointMeta(ck.meta!);
-    if ((meta.classifier as ClassifierInfo).arch !== cfg.model.arch) {
-      throw new CheckpointError(`${ck.model}: checkpoint of ${(meta.classifier as ClassifierInfo).arch}, config says ${cfg.model.arch}`);
-    }
-    model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
-    if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
-    step = meta.step;
-    log.truncateAfter(step);
-    log.write({ type: 'resume', step, checkpoint: ck.model });
+  const resumed = opts.resume
+    ? await resumeRun(opts.out, model, optimizer, log, (meta) => {
+        const arch = (meta.classifier as ClassifierInfo | undefined)?.arch;
+        return meta.kind !== 'classifier' ? 'not a classifier checkpoint' : arch !== cfg.model.arch ? `checkpoint of ${arch}, config says ${cfg.model.arch}` : null;
+      })
+    : null;
+  if (resumed !== null) {
+    step = resumed;
   } else if (cfg.model.pretrained) {
     await loadBackboneWeights(model, cfg.model.pretrained, { skipClassifier: true, strict: true });
   }

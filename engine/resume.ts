@@ -1,0 +1,30 @@
+/**
+ * Resuming a run from its folder: the newest checkpoint's weights and optimizer state are loaded, log records
+ * beyond its step are dropped (they will be written again), and the step to continue from is returned.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Module } from './nn/module';
+import { SGD } from './optim/sgd';
+import { JsonlLog } from './jsonl_log';
+import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError, CheckpointMeta } from './checkpoint';
+
+/** Returns the step to continue from, or null when the folder holds no checkpoint yet (a fresh start). */
+export async function resumeRun(
+  out: string,
+  model: Module,
+  optimizer: SGD,
+  log: JsonlLog,
+  check: (meta: CheckpointMeta, file: string) => string | null,
+): Promise<number | null> {
+  if (!fs.existsSync(path.join(out, 'last_checkpoint'))) return null;
+  const ck = resolveCheckpoint(out);
+  const meta = await readCheckpointMeta(ck.meta!);
+  const problem = check(meta, ck.model);
+  if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
+  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
+  if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
+  log.truncateAfter(meta.step);
+  log.write({ type: 'resume', step: meta.step, checkpoint: ck.model });
+  return meta.step;
+}
