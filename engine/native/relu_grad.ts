@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { addon, nativeKernel, nb } from './kernels/common';
+import { RELU_GRAD } from '../ops/add_relu';
 
-export const RELU_GRAD = 'ResdetReluGrad';
+export { RELU_GRAD };
 
 export const reluGradKernel = nativeKernel(RELU_GRAD, ({ inputs, backend }) => {
   const be = nb(backend);

@@ -8,6 +8,7 @@ import { initBackend } from '../../engine/backend';
 import { nativeUnavailable } from '../../engine/native/index';
 import type { NativeBackend } from '../../engine/native/native_backend';
 import { batchNormTrain } from '../../engine/ops/batch_norm';
+import { addRelu } from '../../engine/ops/add_relu';
 import { buildResNet } from '../../backbone/resnet';
 import { SGD } from '../../engine/optim/sgd';
 import { trainStep } from '../../engine/train_step';
@@ -160,7 +161,7 @@ maybe('native kernels vs cpu', () => {
     }
   });
 
-  test('unary ops (Relu, Step via ReLU gradient, Exp, Log, ...), small and large, and AddN', async () => {
+  test('unary ops (Relu, Step via ReLU gradient, Exp, Log, ...), small and large; add + ReLU; AddN', async () => {
     const ops: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
       ['relu', tf.relu], ['relu6', (x) => tf.relu6(tf.mul(x, 8))], ['neg', tf.neg], ['exp', tf.exp],
       ['log', (x) => tf.log(tf.add(tf.abs(x), 0.1))], ['sqrt', (x) => tf.sqrt(tf.add(tf.abs(x), 0.1))],
@@ -172,6 +173,9 @@ maybe('native kernels vs cpu', () => {
       for (const [name, op] of ops) {
         await same(`${name} ${shape}`, () => (name === 'step' ? op(T(shape, i)) : withGrads(op, [T(shape, i + 1)], i + 2)));
       }
+    }
+    for (const [i, shape] of [[3, 5], [16, 9, 9, 32]].entries()) {
+      await same(`addRelu ${shape}`, () => withGrads((a, b) => addRelu(a, b), [T(shape, i + 4), T(shape, i + 5)], i + 6));
     }
     await same('addN', () => tf.addN([T([40, 1000], 1), T([40, 1000], 2), T([40, 1000], 3)]));
   });

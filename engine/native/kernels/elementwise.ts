@@ -54,6 +54,18 @@ function unary(kernelName: string, op: number): tf.KernelConfig {
   });
 }
 
+/** relu(a + b) for engine/ops/add_relu.ts (same shapes; op code 7 of elementwise.cc). */
+const addRelu = nativeKernel('ResdetAddRelu', ({ inputs, backend }) => {
+  const be = nb(backend);
+  const { a, b } = inputs as Record<string, tf.TensorInfo>;
+  const av = be.f32(a), bv = be.f32(b);
+  if (!av || !bv || av.length !== bv.length) throw new Error('ResdetAddRelu: float32 inputs of one shape expected');
+  const out = be.allocF32(a.shape);
+  const strides = broadcastStrides(a.shape, a.shape);
+  if (av.length > 0) addon().binary(7, av, strides, bv, strides, out.values, a.shape);
+  return out.info;
+});
+
 const addN = nativeKernel('AddN', ({ inputs, backend }) => {
   const be = nb(backend);
   const list = inputs as unknown as tf.TensorInfo[];
@@ -69,5 +81,6 @@ export function elementwiseKernels(): tf.KernelConfig[] {
     ...Object.entries(BINARY).map(([k, op]) => binary(k, op)),
     ...Object.entries(UNARY).map(([k, op]) => unary(k, op)),
     addN,
+    addRelu,
   ];
 }
