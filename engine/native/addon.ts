@@ -24,6 +24,9 @@ export interface NativeAddon {
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
   addN(xs: Float32Array[], out: Float32Array): void;
   reduce(op: number, x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
+  pool(isMax: boolean, x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
 }
 
 /** The folder holding binding.gyp and build/ (this file runs from engine/native or dist/engine/native). */

@@ -194,6 +194,16 @@ maybe('native kernels vs cpu', () => {
     await same('large column sum', () => tf.sum(T([4096, 64], 9), 0));
   });
 
+  test('MaxPool / AvgPool forward and gradients: strides, paddings, odd sizes', async () => {
+    const cases: Array<[number[], number, number, 'same' | 'valid' | number]> = [
+      [[1, 7, 7, 3], 3, 2, 'same'], [[4, 9, 8, 5], 2, 2, 'valid'], [[2, 11, 13, 4], 3, 2, 1], [[3, 6, 6, 8], 3, 1, 'same'],
+    ];
+    for (const [i, [xs, k, s, p]] of cases.entries()) {
+      await same(`maxPool ${xs} k${k} s${s} p${p}`, () => withGrads((x) => tf.maxPool(x as tf.Tensor4D, k, s, p), [T(xs, i + 1)], i + 2));
+      await same(`avgPool ${xs} k${k} s${s} p${p}`, () => withGrads((x) => tf.avgPool(x as tf.Tensor4D, k, s, p), [T(xs, i + 3)], i + 4));
+    }
+  });
+
   test('buffer pool: reuses disposed outputs, never an array a caller still holds', async () => {
     await tf.setBackend('native');
     const be = tf.backend() as unknown as NativeBackend;

@@ -5,8 +5,9 @@ import { batchNormKernels } from './batch_norm';
 import { matMulKernels } from './matmul';
 import { elementwiseKernels } from './elementwise';
 import { reduceKernels } from './reduce';
+import { poolKernels } from './pool';
 import { reluGradKernel } from '../relu_grad';
 
 export function nativeKernels(): tf.KernelConfig[] {
-  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), reluGradKernel];
+  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), ...poolKernels(), reluGradKernel];
 }
