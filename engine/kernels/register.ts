@@ -12,14 +12,17 @@ import { wasmTrainingKernels } from './wasm/index';
 import { roiAlignKernels } from './roi_align_kernels';
 import { roiPoolKernels } from './roi_pool_kernels';
 import { boxIouKernels } from './box_iou_kernels';
+import { unsortedSegmentSumKernel } from './unsorted_segment_sum';
 
 const registered = new Set<string>();
 
 function kernelsFor(backendName: string): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
   if (backendName === 'cpu' || backendName === 'wasm') out.push(...batchNormKernels(backendName));
-  if (backendName === 'cpu' || backendName === 'wasm') {
+  // the native backend keeps tfjs-cpu's TypedArray storage, so these JavaScript kernels serve it as they are
+  if (backendName === 'cpu' || backendName === 'wasm' || backendName === 'native') {
     out.push(...roiAlignKernels(backendName), ...roiPoolKernels(backendName), ...boxIouKernels(backendName));
+    out.push(unsortedSegmentSumKernel(backendName));
   }
   if (backendName === 'wasm') out.push(...wasmTrainingKernels());
   return out;

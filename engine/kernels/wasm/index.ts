@@ -2,7 +2,6 @@
  * Training kernels for the wasm backend (see engine/kernels/register.ts):
  * - Conv2DBackpropFilter (missing from tfjs-backend-wasm): one XNNPACK matrix product over im2col columns;
  * - Conv2DBackpropInput (replaces wasm's direct loop): XNNPACK forward convolutions, sub-pixel for strides;
- * - UnsortedSegmentSum (missing; tf.gather's gradient);
  * - MaxPoolGrad (replaces wasm's, which routes gradients to wrong positions);
  * - GatherV2 (replaces wasm's, wrong with batchDims > 0).
  */
@@ -11,8 +10,7 @@ import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { gatherV2Config } from './gather_v2';
 import { maxPoolGradConfig } from './max_pool_grad';
-import { unsortedSegmentSumConfig } from './unsorted_segment_sum';
 
 export function wasmTrainingKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, unsortedSegmentSumConfig, maxPoolGradConfig, gatherV2Config];
+  return [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, gatherV2Config];
 }
