@@ -44,7 +44,8 @@ export async function detectRecords(
   let done = 0;
   try {
     for await (const batch of producer) {
-      const x = tf.tensor4d(batch.images, batch.shape);
+      // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
+      const x = tf.tensor4d(batch.images.slice(), batch.shape);
       const dets = model.detect(x, batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height })));
       x.dispose();
       batch.metas.forEach((m, k) => {

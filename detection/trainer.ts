@@ -132,7 +132,8 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
       const producer = producerFrom(step);
       for await (const batch of producer) {
         const lr = learningRate(schedule, step);
-        const x = tf.tensor4d(batch.images, batch.shape);
+        // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
+        const x = tf.tensor4d(batch.images.slice(), batch.shape);
         const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
         const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
         const rng = new Rng(cfg.seed + 104_729 * (step + 1));
