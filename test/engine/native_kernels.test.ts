@@ -233,7 +233,7 @@ maybe('native kernels vs cpu', () => {
 maybe('native training', () => {
   // ResNet-20's depth at a quarter of its width on 8x8 inputs, so that the cpu reference takes seconds
   test('ResNet-20: 30 SGD steps on native follow the cpu loss curve; tensor count flat', async () => {
-    const batch = 8;
+    const batch = 6;
     const x = rand(batch * 8 * 8 * 3, 7);
     const labels = Array.from({ length: batch }, (_, i) => (i * 7) % 10);
     let init: Map<string, { shape: number[]; data: Float32Array }> | null = null;
