@@ -94,10 +94,9 @@ export function loadCocoGroundTruth(data: unknown, source = 'ground truth'): Coc
   };
 }
 
-export function loadCocoDetections(data: unknown, gt: CocoGroundTruth, source = 'results'): CocoDetections {
-  const dets = list(data, 'a results file', source);
-  const n = dets.length;
-  const dt: DtColumns = {
+/** Empty detection columns with room for n entries. */
+function newDtColumns(n: number): DtColumns {
+  return {
     count: 0,
     image: new Int32Array(n),
     category: new Int32Array(n),
@@ -107,6 +106,12 @@ export function loadCocoDetections(data: unknown, gt: CocoGroundTruth, source = 
     h: new Float64Array(n),
     score: new Float64Array(n),
   };
+}
+
+export function loadCocoDetections(data: unknown, gt: CocoGroundTruth, source = 'results'): CocoDetections {
+  const dets = list(data, 'a results file', source);
+  const n = dets.length;
+  const dt = newDtColumns(n);
   const unknownCategories = new Map<number, number>();
   let missingImages = 0;
   let firstMissing = -1;
@@ -154,16 +159,7 @@ export function readCocoGroundTruth(file: string): CocoGroundTruth {
 /** Columns from the fast reader; null when any record needs the full checks (which then name the problem). */
 function detectionsFromScan(r: ScannedResults, gt: CocoGroundTruth): CocoDetections | null {
   const n = r.count;
-  const dt: DtColumns = {
-    count: 0,
-    image: new Int32Array(n),
-    category: new Int32Array(n),
-    x: new Float64Array(n),
-    y: new Float64Array(n),
-    w: new Float64Array(n),
-    h: new Float64Array(n),
-    score: new Float64Array(n),
-  };
+  const dt = newDtColumns(n);
   const unknownCategories = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const x = r.bbox[4 * i], y = r.bbox[4 * i + 1], w = r.bbox[4 * i + 2], h = r.bbox[4 * i + 3];
