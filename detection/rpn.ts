@@ -71,7 +71,7 @@ export class RegionProposalNetwork extends Module {
   }
 
   forward(features: tf.Tensor4D, sizes: ImageSize[], opts: { targets?: ImageTargets[]; rng?: Rng } = {}): RpnOutput {
-    const [n, fh, fw] = features.shape;
+    const [, fh, fw] = features.shape;
     const paddedSize: [number, number] = [fh * this.stride, fw * this.stride];
     const anchors = this.anchors(paddedSize, [fh, fw]);
     const { objectness, deltas } = this.head.forward(features);

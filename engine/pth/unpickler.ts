@@ -28,7 +28,6 @@ export interface UnpicklerOptions {
   persistentLoad?: (pid: unknown) => unknown;
 }
 
-const MARK = Symbol('mark');
 const utf8 = new TextDecoder('utf-8');
 
 export class Unpickler {
