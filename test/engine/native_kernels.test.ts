@@ -12,6 +12,7 @@ import { addRelu } from '../../engine/ops/add_relu';
 import { buildResNet } from '../../backbone/resnet';
 import { SGD } from '../../engine/optim/sgd';
 import { trainStep } from '../../engine/train_step';
+import { rand, relErr, size } from '../helpers/kernel_parity';
 
 const why = nativeUnavailable();
 if (why) console.warn(`native backend not built (${why}): native kernel tests skipped`);
@@ -19,18 +20,6 @@ const maybe = why ? describe.skip : describe;
 
 const TOL = 1e-4;
 
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const T = (shape: number[], seed: number) => tf.tensor(rand(size(shape), seed), shape);
 
 async function runOn(backend: 'cpu' | 'native', f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
@@ -44,18 +33,6 @@ async function runOn(backend: 'cpu' | 'native', f: () => tf.Tensor | tf.Tensor[]
   tf.dispose(outs);
   expect(tf.memory().numTensors).toBe(before);
   return vals;
-}
-
-function relErr(got: Float32Array, want: Float32Array): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    ref = Math.max(ref, Math.abs(want[i]));
-  }
-  if (!Number.isFinite(diff)) return Infinity;
-  return ref === 0 ? diff : diff / ref;
 }
 
 /** f on native and on cpu: every output within TOL relative (max abs error over max abs value). */

@@ -6,23 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { conv2dBackpropFilterWasm } from '../../engine/kernels/wasm/conv2d_backprop_filter';
 import { WasmBackend } from '../../engine/kernels/wasm/wasm_util';
+import { rand, relErr, size } from '../helpers/kernel_parity';
 
 const TOL = 1e-4;
 
-/** Deterministic uniform values in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 async function use(name: 'cpu' | 'wasm'): Promise<void> {
   await tf.setBackend(name);
@@ -43,18 +31,6 @@ async function runOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]):
   expect(tf.memory().numTensors).toBe(before);
   expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
   return vals;
-}
-
-function relErr(got: Float32Array, want: Float32Array): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    ref = Math.max(ref, Math.abs(want[i]));
-  }
-  if (!Number.isFinite(diff)) return Infinity;
-  return ref === 0 ? diff : diff / ref;
 }
 
 /** Same computation on wasm and cpu, each output within TOL relative. */
