@@ -17,7 +17,7 @@
  * Large batches are split into chunks of images to bound the scratch matrix; their products are summed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WasmBackend, asWasm, assertChannelsLast, dispose, heapF32, runWasmKernel } from './wasm_util';
+import { WasmBackend, asWasm, assertChannelsLast, ConvBackpropAttrs, dispose, heapF32, runWasmKernel } from './wasm_util';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -169,13 +169,7 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const a = attrs as unknown as {
-      strides: number | [number, number];
-      pad: unknown;
-      dataFormat?: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      filterShape: [number, number, number, number];
-    };
+    const a = attrs as unknown as ConvBackpropAttrs & { filterShape: [number, number, number, number] };
     assertChannelsLast('Conv2DBackpropFilter', a.dataFormat);
     return conv2dBackpropFilterWasm(asWasm(backend), x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
   },

@@ -15,7 +15,7 @@
  * Negative pads (explicit paddings larger than the kernel) crop dy through a JavaScript copy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WasmBackend, asWasm, assertChannelsLast, dispose, heapF32, runWasmKernel } from './wasm_util';
+import { WasmBackend, asWasm, assertChannelsLast, ConvBackpropAttrs, dispose, heapF32, runWasmKernel } from './wasm_util';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -171,13 +171,7 @@ export const conv2dBackpropInputConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const a = attrs as unknown as {
-      strides: number | [number, number];
-      pad: unknown;
-      dataFormat?: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      inputShape: [number, number, number, number];
-    };
+    const a = attrs as unknown as ConvBackpropAttrs & { inputShape: [number, number, number, number] };
     assertChannelsLast('Conv2DBackpropInput', a.dataFormat);
     return conv2dBackpropInputWasm(asWasm(backend), dy, filter, a.inputShape, a.strides, a.pad, a.dimRoundingMode);
   },

@@ -53,6 +53,14 @@ export function fromValues(backend: WasmBackend, shape: number[], values: Float3
   return t;
 }
 
+/** The attributes tfjs passes to the convolution gradient kernels. */
+export interface ConvBackpropAttrs {
+  strides: number | [number, number];
+  pad: unknown;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 export function assertChannelsLast(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
     throw new Error(`resdet wasm ${kernel} supports dataFormat NHWC only, got ${dataFormat}`);
