@@ -9,10 +9,11 @@ import { WeightsFileError } from '../engine/host_tensor';
 import { DatasetError } from '../datasets/classification/types';
 import { UnknownArchError } from '../backbone/archs';
 import { InterruptedError } from '../engine/interrupt';
+import { EvalInputError } from '../eval/eval_error';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;
@@ -56,4 +57,9 @@ export function numFlag(name: string) {
     if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
     return n;
   };
+}
+
+/** Commander collector for repeatable flags (`--set a=1 --set b=2`). */
+export function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }

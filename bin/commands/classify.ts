@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { action, intFlag, numFlag, UsageError } from '../errors';
+import { action, collect, intFlag, numFlag, UsageError } from '../errors';
 import { classifyDemoCommand } from './classify_demo';
 import { loadConfig, ConfigError } from '../../engine/config';
 import { initBackend, backendChoice } from '../../engine/backend';
@@ -15,10 +15,6 @@ import { evaluateClassifier } from '../../backbone/classifier/evaluate';
 import { archSpec } from '../../backbone/archs';
 import { openClassificationDataset, preprocessImagenet } from '../../datasets/classification';
 import { decodeRgb } from '../../datasets/classification/decode';
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 interface TrainFlags {
   config?: string;

@@ -4,10 +4,10 @@
  */
 import * as path from 'path';
 import { Command } from 'commander';
-import { action, intFlag } from '../errors';
+import { action, collect, intFlag } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { runDemo } from '../../detection/demo';
-import { collect, loadDetectorConfig } from './train';
+import { loadDetectorConfig } from './train';
 
 export function demoCommand(): Command {
   return new Command('demo')

@@ -1,21 +1,8 @@
-/** Shared by the `resdet eval` subcommands: bad evaluation input is a user error; JSON results are written atomically. */
+/** Shared by the `resdet eval` subcommands: JSON results written atomically, number-list flags. */
 import { InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
-import { action, UsageError } from '../errors';
-import { EvalInputError } from '../../eval/eval_error';
 import { atomicWrite } from '../../engine/safetensors';
-
-export function evalAction<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return action(async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (e) {
-      if (e instanceof EvalInputError) throw new UsageError(e.message);
-      throw e;
-    }
-  });
-}
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

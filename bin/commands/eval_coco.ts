@@ -1,6 +1,7 @@
 /** `resdet eval coco`: any detector's COCO results file against an instances file, as pycocotools would score it. */
 import { Command } from 'commander';
-import { evalAction, numberList, writeJson } from './eval_action';
+import { numberList, writeJson } from './eval_action';
+import { action } from '../errors';
 import { readCocoDetections, readCocoGroundTruth } from '../../eval/coco/coco_load';
 import { evaluateCoco } from '../../eval/coco/coco_eval';
 import { categoryTable, cocoJsonReport, summaryLines, unknownCategoryNote } from '../../eval/coco/coco_report';
@@ -24,7 +25,7 @@ export function evalCocoCommand(): Command {
     .option('--cat-ids <ids>', 'evaluate only these category ids (comma-separated)', numberList('--cat-ids'))
     .option('--max-dets <n,n,n>', 'the three detection limits per image and category', numberList('--max-dets'))
     .action(
-      evalAction(async (f: Flags) => {
+      action(async (f: Flags) => {
         const gt = readCocoGroundTruth(f.gt);
         const results = readCocoDetections(f.results, gt);
         const ev = evaluateCoco(gt, results, { imgIds: f.imgIds, catIds: f.catIds, maxDets: f.maxDets });

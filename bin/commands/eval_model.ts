@@ -2,14 +2,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { action, intFlag } from '../errors';
+import { action, collect, intFlag } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/safetensors';
 import { loadDetector } from '../../detection/detector';
 import { evaluateDetector } from '../../detection/evaluate';
 import { openDetectorDataset } from '../../detection/open_dataset';
 import { vocReportLines } from '../../eval/voc/voc_report';
-import { collect, loadDetectorConfig } from './train';
+import { loadDetectorConfig } from './train';
 
 export function evalModelCommand(): Command {
   return new Command('model')

@@ -1,7 +1,8 @@
 /** `resdet eval voc`: detections (devkit results files or a COCO-style JSON) against a VOC year folder. */
 import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
-import { evalAction, writeJson } from './eval_action';
+import { writeJson } from './eval_action';
+import { action } from '../errors';
 import { defaultVocMetric, vocReportLines } from '../../eval/voc/voc_report';
 import { evaluateVoc } from '../../eval/voc/voc_eval';
 import { readVocGroundTruth } from '../../eval/voc/voc_annotations';
@@ -39,7 +40,7 @@ export function evalVocCommand(): Command {
     .option('--classes <a,b,c>', 'classes to evaluate (default: the 20 VOC classes)', classList)
     .option('--json <file>', 'write {"metric","map","ap":{class: AP}} here')
     .action(
-      evalAction(async (f: Flags) => {
+      action(async (f: Flags) => {
         const classes = f.classes ?? VOC_CLASSES;
         const metric = f.metric ?? defaultVocMetric(f.root);
         const gt = readVocGroundTruth(f.root, f.imageset);

@@ -4,14 +4,14 @@
  */
 import * as path from 'path';
 import { Command } from 'commander';
-import { action, intFlag, UsageError } from '../errors';
+import { action, collect, intFlag, UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { DETECTOR_DEFAULTS, DetectorConfig } from '../../detection/config';
 import { trainDetector } from '../../detection/trainer';
 import { evaluatorFor } from '../../detection/evaluate';
 import { finetuneConfig, loadTransferable, startingPoint } from '../../detection/finetune';
 import { openDetectorDataset } from '../../detection/open_dataset';
-import { collect, loadDetectorConfig } from './train';
+import { loadDetectorConfig } from './train';
 
 export function finetuneCommand(): Command {
   return new Command('finetune')

@@ -1,17 +1,13 @@
 /** `resdet train CONFIG.yaml [--set k=v] [--out DIR] [--resume]`: end-to-end Faster R-CNN training. */
 import * as path from 'path';
 import { Command } from 'commander';
-import { action } from '../errors';
+import { action, collect } from '../errors';
 import { loadConfig } from '../../engine/config';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
 import { trainDetector } from '../../detection/trainer';
 import { evaluatorFor } from '../../detection/evaluate';
 import { archSpec } from '../../backbone/archs';
-
-export function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 export function loadDetectorConfig(file: string | undefined, sets: string[], overrides?: unknown): DetectorConfig {
   const cfg = loadConfig<DetectorConfig>({ file, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA, sets, overrides });
