@@ -50,3 +50,16 @@ export function ioaHost(boxes: Float32Array, regions: Float32Array): Float32Arra
   }
   return out;
 }
+
+/** Rows `indices` of an N*4 array, in that order. */
+export function takeBoxes(boxes: ArrayLike<number>, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * 4);
+  for (let j = 0; j < indices.length; j++) {
+    const o = 4 * indices[j];
+    out[4 * j] = boxes[o];
+    out[4 * j + 1] = boxes[o + 1];
+    out[4 * j + 2] = boxes[o + 2];
+    out[4 * j + 3] = boxes[o + 3];
+  }
+  return out;
+}

@@ -18,7 +18,7 @@ import { roiAlign } from './roi_align';
 import { roiPool } from './roi_pool';
 import { batchedNmsArrays } from './nms';
 import { smoothL1Loss } from './losses';
-import { clipAndFilter } from './host_boxes';
+import { clipAndFilter, takeBoxes } from './host_boxes';
 import { Detections, ImageSize, ImageTargets, Proposals } from './types';
 
 export interface RoiHeadsConfig {
@@ -185,7 +185,7 @@ export class C4RoiHeads extends Module {
       const labels = Int32Array.from(kept.index, (i) => cl[i]);
       const keep = batchedNmsArrays(kept.boxes, kept.scores, labels, this.cfg.nmsThresh).slice(0, this.cfg.detectionsPerImage);
       out.push({
-        boxes: Float32Array.from(keep.flatMap((k) => Array.from(kept.boxes.subarray(4 * k, 4 * k + 4)))),
+        boxes: takeBoxes(kept.boxes, keep),
         scores: Float32Array.from(keep, (k) => kept.scores[k]),
         labels: Int32Array.from(keep, (k) => labels[k]),
       });

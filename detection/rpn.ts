@@ -17,7 +17,7 @@ import { BalancedPositiveNegativeSampler } from './sampler';
 import { nmsArrays } from './nms';
 import { smoothL1Loss } from './losses';
 import { ImageSize, ImageTargets, Proposals } from './types';
-import { clipAndFilter, ioaHost, topK } from './host_boxes';
+import { clipAndFilter, ioaHost, takeBoxes, topK } from './host_boxes';
 
 export interface RpnConfig {
   anchorSizes: number[];
@@ -91,23 +91,18 @@ export class RegionProposalNetwork extends Module {
     const postN = training ? this.cfg.postNmsTopNTrain : this.cfg.postNmsTopNTest;
     const NA = anchors.length / 4;
     const obj = objectness.dataSync();
+    const del = deltas.dataSync();
     const out: Proposals[] = [];
     for (let i = 0; i < sizes.length; i++) {
       const scores = obj.subarray(i * NA, (i + 1) * NA);
       const idx = topK(scores, Math.min(preN, NA));
-      const boxes = tf.tidy(() => {
-        const sel = tf.tensor1d(idx, 'int32');
-        const d = tf.gather(tf.reshape(tf.slice(deltas, [i, 0, 0], [1, NA, 4]), [NA, 4]), sel) as tf.Tensor2D;
-        const a = tf.gather(tf.tensor2d(anchors, [NA, 4]), sel) as tf.Tensor2D;
-        return this.coder.decode(d, a).dataSync() as Float32Array;
-      });
+      const d = takeBoxes(del.subarray(i * NA * 4, (i + 1) * NA * 4), idx);
+      const a = takeBoxes(anchors, idx);
+      const boxes = tf.tidy(() => this.coder.decode(tf.tensor2d(d, [idx.length, 4]), tf.tensor2d(a, [idx.length, 4])).dataSync() as Float32Array);
       const s = Float32Array.from(idx, (k) => scores[k]);
       const kept = clipAndFilter(boxes, s, sizes[i], this.cfg.minSize);
       const keep = nmsArrays(kept.boxes, kept.scores, this.cfg.nmsThresh).slice(0, postN);
-      out.push({
-        boxes: Float32Array.from(keep.flatMap((k) => Array.from(kept.boxes.subarray(4 * k, 4 * k + 4)))),
-        scores: Float32Array.from(keep, (k) => kept.scores[k]),
-      });
+      out.push({ boxes: takeBoxes(kept.boxes, keep), scores: Float32Array.from(keep, (k) => kept.scores[k]) });
     }
     return out;
   }
