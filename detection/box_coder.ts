@@ -3,7 +3,8 @@
  *   encode: (wx*(gcx-pcx)/pw, wy*(gcy-pcy)/ph, ww*log(gw/pw), wh*log(gh/ph)), no clamping;
  *   decode: dx = code/wx, ..., dw = min(code/ww, clip), dh = min(code/wh, clip) (upper clamp only, compared
  *   as float32 log(1000/16)), centre = dx*w + cx, size = exp(dw)*w, box = centre -/+ 0.5*size.
- * Built from tfjs ops, so both directions are differentiable.
+ * Built from tfjs ops, so both directions are differentiable; `decodeArrays` is the same decode on host arrays
+ * (float32 rounding at every step) for the parts that need no gradient (proposals, inference).
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkBoxes } from './box_ops';
@@ -68,5 +69,38 @@ export class BoxCoder {
       const hh = tf.mul(0.5, tf.mul(tf.exp(dh), b.h));
       return tf.stack([tf.sub(pcx, hw), tf.sub(pcy, hh), tf.add(pcx, hw), tf.add(pcy, hh)], 2) as tf.Tensor3D;
     });
+  }
+
+  /** `decode` on host arrays: codes [N*4K], boxes [N*4] → boxes [N*K*4], rounded to float32 at every step. */
+  decodeArrays(relCodes: Float32Array, boxes: Float32Array): Float32Array {
+    const N = boxes.length / 4;
+    if (!Number.isInteger(N) || relCodes.length % (4 * Math.max(N, 1)) !== 0) {
+      throw new Error(`BoxCoder.decodeArrays: ${relCodes.length} codes do not fit ${boxes.length / 4} boxes`);
+    }
+    const K = N === 0 ? 0 : relCodes.length / (4 * N);
+    const f = Math.fround;
+    const [wx, wy, ww, wh] = this.weights.map(f);
+    const clip = f(this.clip);
+    const out = new Float32Array(N * K * 4);
+    for (let i = 0; i < N; i++) {
+      const w = f(boxes[4 * i + 2] - boxes[4 * i]);
+      const h = f(boxes[4 * i + 3] - boxes[4 * i + 1]);
+      const cx = f(boxes[4 * i] + f(0.5 * w));
+      const cy = f(boxes[4 * i + 1] + f(0.5 * h));
+      for (let k = 0; k < K; k++) {
+        const o = (i * K + k) * 4;
+        const dw = Math.min(f(relCodes[o + 2] / ww), clip);
+        const dh = Math.min(f(relCodes[o + 3] / wh), clip);
+        const pcx = f(f(f(relCodes[o] / wx) * w) + cx);
+        const pcy = f(f(f(relCodes[o + 1] / wy) * h) + cy);
+        const hw = f(0.5 * f(f(Math.exp(dw)) * w));
+        const hh = f(0.5 * f(f(Math.exp(dh)) * h));
+        out[o] = pcx - hw;
+        out[o + 1] = pcy - hh;
+        out[o + 2] = pcx + hw;
+        out[o + 3] = pcy + hh;
+      }
+    }
+    return out;
   }
 }

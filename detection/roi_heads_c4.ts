@@ -158,11 +158,11 @@ export class C4RoiHeads extends Module {
     const R = rois.length / 5;
     const K = this.numClasses;
     if (R === 0) return sizes.map(() => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
-    const [probs, boxes] = tf.tidy(() => {
+    const [probs, deltas] = tf.tidy(() => {
       const { logits, deltas } = this.boxPredictor.forward(this.boxFeatures(features, Float32Array.from(rois)));
-      const propBoxes = tf.tensor2d(Float32Array.from({ length: R * 4 }, (_, i) => rois[Math.floor(i / 4) * 5 + 1 + (i % 4)]), [R, 4]);
-      return [tf.softmax(logits).dataSync() as Float32Array, this.coder.decode(deltas, propBoxes).dataSync() as Float32Array];
+      return [tf.softmax(logits).dataSync() as Float32Array, deltas.dataSync() as Float32Array];
     });
+    const boxes = this.coder.decodeArrays(deltas, Float32Array.from({ length: R * 4 }, (_, i) => rois[Math.floor(i / 4) * 5 + 1 + (i % 4)]));
     const out: Detections[] = [];
     let row = 0;
     proposals.forEach((p, img) => {

@@ -98,7 +98,7 @@ export class RegionProposalNetwork extends Module {
       const idx = topK(scores, Math.min(preN, NA));
       const d = takeBoxes(del.subarray(i * NA * 4, (i + 1) * NA * 4), idx);
       const a = takeBoxes(anchors, idx);
-      const boxes = tf.tidy(() => this.coder.decode(tf.tensor2d(d, [idx.length, 4]), tf.tensor2d(a, [idx.length, 4])).dataSync() as Float32Array);
+      const boxes = this.coder.decodeArrays(d, a);
       const s = Float32Array.from(idx, (k) => scores[k]);
       const kept = clipAndFilter(boxes, s, sizes[i], this.cfg.minSize);
       const keep = nmsArrays(kept.boxes, kept.scores, this.cfg.nmsThresh).slice(0, postN);

@@ -40,6 +40,19 @@ describe.each(['cpu', 'wasm'])('box coder and anchors (%s)', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  test('host decodeArrays reproduces torchvision and the tensor decode', () => {
+    for (const d of coder.decode) {
+      const c = new BoxCoder(d.weights);
+      const got = c.decodeArrays(Float32Array.from(d.rel_codes.flat()), Float32Array.from(d.boxes.flat()));
+      const want = (d.pred_boxes as number[][][]).flat(2);
+      expect(got.length).toBe(want.length);
+      want.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+      const t = tf.tidy(() => c.decode(tf.tensor2d(d.rel_codes), tf.tensor2d(d.boxes)).dataSync());
+      t.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+    }
+    expect(() => new BoxCoder([1, 1, 1, 1]).decodeArrays(new Float32Array(6), new Float32Array(8))).toThrow(/do not fit/);
+  });
+
   test('decode is differentiable; encode(decode) round trip', () => {
     const before = tf.memory().numTensors;
     const c = new BoxCoder([10, 10, 5, 5]);
