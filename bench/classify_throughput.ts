@@ -13,15 +13,12 @@ import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend';
 import { buildResNet } from '../backbone/resnet';
-import { SGD } from '../engine/optim/sgd';
-import { trainStep } from '../engine/train_step';
+import { ThroughputRun, median, summarize } from '../engine/throughput';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 }
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 function subnormals(ts: tf.Tensor[]): number {
   let n = 0;
@@ -33,33 +30,22 @@ async function measure(backend: string, shape: [number, number, number], batch: 
   await initBackend(backend);
   const [h, w, c] = shape;
   const model = buildResNet('resnet20', { inputChannels: c });
-  const opt = new SGD({ momentum: 0.9, weightDecay: 1e-4 });
-  const params = model.trainableParameters();
-  const x = tf.randomNormal([batch, h, w, c]) as tf.Tensor4D;
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
-  const step = () => {
-    const t = performance.now();
-    trainStep(params, () => ({ total: tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar }), opt, 0.1);
-    return performance.now() - t;
-  };
-  step();
-  step();
-  const times = Array.from({ length: Math.max(steps, long) }, step);
-  const head = times.slice(0, steps);
+  const run = new ThroughputRun(model, { mode: 'train', batch, shape, numClasses: 10 });
+  const times = run.run(Math.max(steps, long), 2);
+  const head = summarize(times.slice(0, steps), batch);
   const result: Record<string, unknown> = {
     backend,
     input: `${c}x${h}x${w}`,
     batch,
-    ms_per_batch: median(head),
-    images_per_s: (batch * 1000) / median(head),
+    ms_per_batch: head.ms_per_batch,
+    images_per_s: head.images_per_s,
   };
   if (long > steps) {
-    result.late_over_early = median(times.slice(-steps)) / median(head);
+    result.late_over_early = median(times.slice(-steps)) / head.ms_per_batch;
     result.steps = times.length + 2;
-    result.subnormal_values = subnormals([...params.map(([, v]) => v), ...opt.state().values()]);
+    result.subnormal_values = subnormals([...model.trainableParameters().map(([, v]) => v), ...run.optimizer!.state().values()]);
   }
-  tf.dispose([x, y]);
-  opt.dispose();
+  run.dispose();
   model.dispose();
   return result;
 }

@@ -10,6 +10,7 @@ import { predictCommand } from './commands/predict';
 import { finetuneCommand } from './commands/finetune';
 import { evalCommand } from './commands/eval';
 import { doctorCommand } from './commands/doctor';
+import { benchCommand } from './commands/bench';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -30,5 +31,6 @@ program.addCommand(trainCommand());
 program.addCommand(predictCommand());
 program.addCommand(finetuneCommand());
 program.addCommand(doctorCommand());
+program.addCommand(benchCommand());
 
 program.parseAsync(process.argv);

@@ -1,0 +1,114 @@
+/**
+ * `resdet bench`: images per second of a classification ResNet on random data, inference (eval mode, logits
+ * read back) or training (forward + backward + SGD), median over timed steps after a warm-up; printed and
+ * optionally written as JSON with the backend, threads and load average beside the figures.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { action, UsageError } from '../errors';
+import { initBackend, backendChoice } from '../../engine/backend';
+import { nativeAddon } from '../../engine/native/addon';
+import { BENCH_MODES, BenchMode, ThroughputRun, summarize } from '../../engine/throughput';
+import { atomicWrite } from '../../engine/safetensors';
+import { archSpec } from '../../backbone/archs';
+import { buildResNet } from '../../backbone/resnet';
+
+interface BenchFlags {
+  arch: string;
+  mode: string;
+  batch: string;
+  size?: string;
+  channels: string;
+  backend?: string;
+  steps: string;
+  warmup: string;
+  json?: string;
+}
+
+function integer(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${v}'`);
+  }
+  return n;
+}
+
+/** Threads the backend computes with (null when resdet cannot tell, as for tfjs-node). */
+function backendThreads(name: string): number | null {
+  if (name === 'native') return nativeAddon()?.info().threads ?? null;
+  if (name === 'wasm') return tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? null : 1;
+  if (name === 'cpu') return 1;
+  return null;
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+export function benchCommand(): Command {
+  // a bad or missing flag is a usage error: exit code 2 (added commands do not inherit the program's setting)
+  return new Command('bench')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .showHelpAfterError()
+    .description('throughput of a classification ResNet on random data: inference or training steps per second')
+    .requiredOption('--arch <name>', 'architecture, e.g. resnet20 (CIFAR: 10 classes) or resnet50 (ImageNet: 1000 classes)')
+    .requiredOption('--mode <mode>', 'infer (eval mode, forward, logits read back) | train (forward + backward + SGD)')
+    .requiredOption('--batch <n>', 'images per step')
+    .option('--size <n>', 'input height and width (default: 32 for CIFAR nets, 224 for ImageNet nets)')
+    .option('--channels <n>', 'input channels', '3')
+    .option('--backend <name>', 'auto | tensorflow | native | wasm | cpu (default: $RESDET_BACKEND or auto)')
+    .option('--steps <n>', 'timed steps (the median is reported)', '7')
+    .option('--warmup <n>', 'untimed steps first', '2')
+    .option('--json <file>', 'also write the result as JSON')
+    .action(
+      action(async (f: BenchFlags) => {
+        const spec = archSpec(f.arch);
+        if (!BENCH_MODES.includes(f.mode as BenchMode)) throw new UsageError(`--mode must be one of ${BENCH_MODES.join(', ')}, got '${f.mode}'`);
+        const mode = f.mode as BenchMode;
+        const batch = integer('--batch', f.batch, 1);
+        const size = f.size === undefined ? (spec.style === 'cifar' ? 32 : 224) : integer('--size', f.size, 1);
+        const channels = integer('--channels', f.channels, 1);
+        const steps = integer('--steps', f.steps, 1);
+        const warmup = integer('--warmup', f.warmup, 0);
+        const backend = await initBackend(f.backend);
+        const model = buildResNet(f.arch, { inputChannels: channels });
+        const run = new ThroughputRun(model, { mode, batch, shape: [size, size, channels], numClasses: model.options.numClasses });
+        const loadBefore = os.loadavg();
+        let times: number[];
+        try {
+          times = run.run(steps, warmup);
+        } finally {
+          run.dispose();
+          model.dispose();
+        }
+        const s = summarize(times, batch);
+        const result = {
+          arch: f.arch,
+          mode,
+          batch,
+          size,
+          channels,
+          steps,
+          warmup,
+          images_per_s: round(s.images_per_s),
+          ms_per_batch: round(s.ms_per_batch),
+          ms_min: round(s.ms_min),
+          images_per_s_max: round(s.images_per_s_max),
+          times_ms: times.map((t) => round(t, 1)),
+          backend,
+          backend_detail: backendChoice()?.reason ?? backend,
+          threads: backendThreads(backend),
+          load_average: os.loadavg().map((v) => round(v)),
+          load_average_start: loadBefore.map((v) => round(v)),
+          cpus: os.cpus().length,
+          date: new Date().toISOString(),
+        };
+        process.stdout.write(
+          `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${result.threads ?? '?'} threads): ` +
+          `${result.images_per_s} img/s, ${result.ms_per_batch} ms/batch (min ${result.ms_min}) — median of ${steps} after ${warmup} warm-up; ` +
+          `load ${result.load_average.join(' ')}\n`,
+        );
+        if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(result, null, 2) + '\n')]);
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+/**
+ * `resdet bench`: a tiny training and inference run write consistent JSON figures; bad input (unknown
+ * architecture or mode, a non-positive batch, an unknown flag) ends with one message and exit code 2.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runCli } from '../helpers/cli';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-bench-'));
+
+function checkFigures(r: Record<string, unknown>, batch: number, steps: number): void {
+  for (const k of ['images_per_s', 'ms_per_batch', 'ms_min', 'images_per_s_max']) {
+    expect(typeof r[k]).toBe('number');
+    expect(r[k] as number).toBeGreaterThan(0);
+  }
+  const ips = r.images_per_s as number;
+  const ms = r.ms_per_batch as number;
+  expect(Math.abs(ips - (batch * 1000) / ms) / ips).toBeLessThan(0.01);
+  expect(r.ms_min as number).toBeLessThanOrEqual(ms);
+  expect(r.times_ms as number[]).toHaveLength(steps);
+  expect(r.load_average as number[]).toHaveLength(3);
+  expect(r.batch).toBe(batch);
+}
+
+describe('resdet bench', () => {
+  test('a tiny training run writes positive, consistent figures', () => {
+    const json = path.join(tmp(), 'out.json');
+    const r = runCli(['bench', '--arch', 'resnet20', '--mode', 'train', '--batch', '2', '--steps', '1', '--warmup', '0', '--json', json]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/resnet20 train batch 2 3x32x32 on wasm .* img\/s/);
+    const got = JSON.parse(fs.readFileSync(json, 'utf8'));
+    checkFigures(got, 2, 1);
+    expect(got).toMatchObject({ arch: 'resnet20', mode: 'train', size: 32, channels: 3, steps: 1, warmup: 0, backend: 'wasm', threads: 1 });
+  });
+
+  test('inference with one channel, a size and more steps', () => {
+    const json = path.join(tmp(), 'out.json');
+    const r = runCli(['bench', '--arch', 'resnet20', '--mode', 'infer', '--batch', '3', '--size', '28', '--channels', '1', '--steps', '3', '--warmup', '1', '--json', json]);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(fs.readFileSync(json, 'utf8'));
+    checkFigures(got, 3, 3);
+    expect(got).toMatchObject({ mode: 'infer', size: 28, channels: 1 });
+  });
+
+  test.each([
+    [['--arch', 'resnet21', '--mode', 'infer', '--batch', '1'], /unknown architecture 'resnet21'/],
+    [['--arch', 'resnet20', '--mode', 'infer', '--batch', '0'], /--batch must be a positive integer, got '0'/],
+    [['--arch', 'resnet20', '--mode', 'infer', '--batch', '-4'], /--batch must be a positive integer/],
+    [['--arch', 'resnet20', '--mode', 'fly', '--batch', '1'], /--mode must be one of train, infer, got 'fly'/],
+    [['--arch', 'resnet20', '--mode', 'infer', '--batch', '1', '--warmup', 'x'], /--warmup must be a non-negative integer/],
+    [['--arch', 'resnet20', '--batch', '1'], /required option '--mode/],
+    [['--arch', 'resnet20', '--mode', 'infer', '--batch', '1', '--bogus'], /unknown option '--bogus'/],
+  ])('bad input %j: one message, exit code 2', (args, message) => {
+    const r = runCli(['bench', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+  });
+});
