@@ -1,0 +1,161 @@
+/**
+ * Faster R-CNN speed at the paper's scale: a 3x600x800 image, batch 1, ResNet-50, random weights — inference
+ * ms/image and training ms/step per backend, peak RSS and the tensor count across steps, next to
+ * torchvision built the same way (`../shared/bench/torch_detector.py`, run in the same invocation).
+ *
+ * Random weights leave a random RPN whose proposals collapse in NMS, so — as torch_detector.py's
+ * "1000props" figures do — the RPN's NMS is switched off (threshold 1.01) and the box head gets exactly
+ * `--proposals` test proposals; training samples `--rois` RoIs per image (torchvision's default 512; the
+ * paper's 128). Each backend runs in its own child process so that peak RSS is its own.
+ *
+ *   npx tsc -p . && node dist/bench/detector_speed.js [--backends native,wasm] [--config configs/faster_rcnn_R_50_C4_voc0712.yaml]
+ *     [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend } from '../engine/backend';
+import { loadConfig, deepMerge } from '../engine/config';
+import { Rng } from '../engine/rng';
+import { SGD } from '../engine/optim/sgd';
+import { trainStep } from '../engine/train_step';
+import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
+import { FasterRcnnC4 } from '../detection/faster_rcnn';
+import { ImageTargets } from '../detection/types';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TORCH_SCRIPT = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_detector.py');
+const H = 600;
+const W = 800;
+const NUM_CLASSES = 20;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+const list = (s: string) => s.split(',').filter(Boolean).map(Number);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timeMs(fn: () => unknown, runs: number, warmup: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) fn();
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return ts;
+}
+
+interface BackendFigures {
+  backend: string;
+  description: string;
+  infer: Record<string, { median_ms: number; runs_ms: number[]; detections: number }>;
+  train: Record<string, { median_ms: number; runs_ms: number[]; losses: number[] }>;
+  tensors_before_train: number;
+  tensors_after_train: number;
+  peak_rss_mib: number;
+  threads: string;
+}
+
+/** Child process: one backend, every setting. */
+async function child(backend: string): Promise<BackendFigures> {
+  const description = await initBackend(backend);
+  const base = loadConfig<DetectorConfig>({ file: arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml'), defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
+  const runs = Number(arg('--runs', '3'));
+  const warmup = Number(arg('--warmup', '1'));
+  const rng = new Rng(1);
+  const x = tf.tidy(() => tf.randomUniform([1, H, W, 3], -2, 2)) as tf.Tensor4D;
+  const sizes = [{ width: W, height: H }];
+  const figures: BackendFigures = {
+    backend, description, infer: {}, train: {}, tensors_before_train: 0, tensors_after_train: 0, peak_rss_mib: 0,
+    threads: process.env.RESDET_THREADS ?? String(os.cpus().length),
+  };
+  for (const p of list(arg('--proposals', '1000,300'))) {
+    const cfg = deepMerge(base, { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: p, postNmsTopNTest: p } } });
+    const model = new FasterRcnnC4(cfg.model, NUM_CLASSES);
+    let detections = 0;
+    const ts = await timeMs(() => {
+      detections = model.detect(x, sizes)[0].scores.length;
+    }, runs, warmup);
+    figures.infer[`${p}_proposals`] = { median_ms: median(ts), runs_ms: ts, detections };
+    model.dispose();
+    console.error(`${backend} infer ${p} proposals: ${median(ts).toFixed(0)} ms`);
+  }
+  // three GT boxes as torch_detector.py, labels in 0..19
+  const targets: ImageTargets[] = [{
+    boxes: Float32Array.from([50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580]),
+    labels: Int32Array.from([3, 7, 12]),
+  }];
+  for (const r of list(arg('--rois', '512,128'))) {
+    const cfg = deepMerge(base, { model: { roiHeads: { batchSizePerImage: r } } });
+    const model = new FasterRcnnC4(cfg.model, NUM_CLASSES);
+    model.train();
+    const opt = new SGD({ momentum: 0.9 });
+    const params = model.trainableParameters();
+    const losses: number[] = [];
+    const step = () => losses.push(trainStep(params, () => model.losses(x, sizes, targets, rng), opt, 0.01).loss);
+    step();
+    figures.tensors_before_train = tf.memory().numTensors;
+    const ts = await timeMs(step, runs, Math.max(0, warmup - 1));
+    figures.tensors_after_train = tf.memory().numTensors;
+    figures.train[`${r}_rois`] = { median_ms: median(ts), runs_ms: ts, losses };
+    opt.dispose();
+    model.dispose();
+    console.error(`${backend} train ${r} RoIs: ${median(ts).toFixed(0)} ms/step`);
+  }
+  x.dispose();
+  figures.peak_rss_mib = process.resourceUsage().maxRSS / 1024;
+  return figures;
+}
+
+function runTorch(): Record<string, unknown> | null {
+  if (process.argv.includes('--no-torch') || !fs.existsSync(TORCH_SCRIPT)) return null;
+  try {
+    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', String(os.cpus().length), '--only', 'c4', '--flush-denormal', '--batches', '1', '--runs', arg('--runs', '3')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    return JSON.parse(out.trim().split('\n').pop() as string);
+  } catch (e) {
+    console.error(`torchvision baseline did not run: ${(e as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const childBackend = arg('--child', '');
+  if (childBackend) {
+    process.stdout.write(JSON.stringify(await child(childBackend)) + '\n');
+    return;
+  }
+  const results: BackendFigures[] = [];
+  const load0 = os.loadavg()[0];
+  for (const b of arg('--backends', 'native,wasm').split(',')) {
+    const r = spawnSync(process.execPath, [__filename, ...process.argv.slice(2), '--child', b], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      console.error(`${b}: failed (exit ${r.status})`);
+      continue;
+    }
+    results.push(JSON.parse(r.stdout.trim().split('\n').pop() as string));
+  }
+  const torch = runTorch();
+  const report = { date: new Date().toISOString(), load_avg_start: load0, load_avg_end: os.loadavg()[0], image: `1x${H}x${W}x3`, results, torch };
+  const rows = results.flatMap((f) => [
+    ...Object.entries(f.infer).map(([k, v]) => `| ${f.description} | inference, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/image | ${f.peak_rss_mib.toFixed(0)} MiB |`),
+    ...Object.entries(f.train).map(([k, v]) => `| ${f.description} | training step, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/step | tensors ${f.tensors_before_train} → ${f.tensors_after_train} |`),
+  ]);
+  console.log(`R50-C4, 1x3x${H}x${W}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
+  if (torch) console.log('torchvision:', JSON.stringify(torch));
+  const out = arg('--json', '');
+  if (out) fs.writeFileSync(out, JSON.stringify(report, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
