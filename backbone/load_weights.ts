@@ -31,6 +31,7 @@ export async function loadBackboneWeights(
   return model.loadStateDict(values, {
     strict: opts.strict ?? true,
     source: path,
+    torchLayout: true,
     ignore: (k) => k.endsWith('num_batches_tracked') || (!!opts.skipClassifier && k.startsWith('fc.')),
   });
 }

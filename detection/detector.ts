@@ -66,7 +66,7 @@ export async function loadDetector(checkpoint: string): Promise<Detector> {
   const config = meta.config as DetectorConfig;
   const classes = meta.classes as ClassMap;
   const model = new FasterRcnnC4(config.model, classes.names.length);
-  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
+  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   model.eval();
   return new Detector(model, config, classes);
 }

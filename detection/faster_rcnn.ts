@@ -11,80 +11,31 @@ import { readWeightsFile } from '../engine/weights_file';
 import { toFloat32 } from '../engine/host_tensor';
 import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
 import { ResNet } from '../backbone/resnet';
-import { Conv2d } from '../engine/nn/conv2d';
-import { BatchNorm2d } from '../engine/nn/batch_norm2d';
-import { ResLayer } from '../backbone/blocks';
-import { RegionProposalNetwork, RpnConfig } from './rpn';
-import { C4RoiHeads, RoiHeadsConfig } from './roi_heads_c4';
+import { RegionProposalNetwork } from './rpn';
+import { C4RoiHeads } from './roi_heads_c4';
+import { ResNetTrunk, freezeTrunk } from './resnet_trunk';
 import { Detections, ImageSize, ImageTargets } from './types';
+import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
 
-export interface DetectorModelConfig {
-  arch: string;
-  widthMultiplier: number;
-  /** 0: train everything; 1: freeze the stem; 2: stem and res2 (layer1); ... */
-  freezeAt: number;
-  /** 'frozen' (running statistics, the paper's choice with pretrained weights) or 'train' (from scratch) */
-  batchNorm: 'frozen' | 'train';
-  strideIn1x1: boolean;
-  rpn: RpnConfig;
-  roiHeads: RoiHeadsConfig;
-}
-
-/** conv1…layer3 of a ResNet with torchvision's names: the shared stride-16 features. */
-export class ResNetTrunk extends Module {
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly stages: ResLayer[];
-  constructor(private readonly net: ResNet) {
-    super();
-    this.conv1 = this.addModule('conv1', net.conv1);
-    this.bn1 = this.addModule('bn1', net.bn1);
-    this.stages = net.stages.slice(0, 3).map((s, i) => this.addModule(`layer${i + 1}`, s));
-  }
-  get outChannels(): number {
-    return this.stages[2].outChannels;
-  }
-  forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.stages.reduce((h, s) => s.forward(h), this.net.stem(x)));
-  }
-}
-
-export interface DetectorLosses {
-  total: tf.Scalar;
-  parts: Record<string, tf.Scalar>;
-}
-
-export class FasterRcnnC4 extends Module {
+export class FasterRcnnC4 extends Module implements DetectorModel {
   readonly backbone: ResNetTrunk;
   readonly rpn: RegionProposalNetwork;
   readonly roiHeads: C4RoiHeads;
   readonly stride = 16;
+  readonly classSpecificPrefixes = ['roi_heads.box_predictor'];
+  readonly headPrefixes = ['rpn', 'roi_heads.box_predictor'];
 
   constructor(readonly cfg: DetectorModelConfig, readonly numClasses: number) {
     super();
     const net = new ResNet(cfg.arch, { numClasses: 1, widthMultiplier: cfg.widthMultiplier, strideIn1x1: cfg.strideIn1x1 });
     if (net.spec.style !== 'imagenet') throw new Error(`Faster R-CNN C4 needs an ImageNet-style ResNet (resnet18…152), got ${cfg.arch}`);
     net.fc.dispose();
-    this.backbone = this.addModule('backbone', new ResNetTrunk(net));
-    this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, this.stride));
+    this.backbone = this.addModule('backbone', new ResNetTrunk(net, 3));
+    this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, [{ stride: this.stride, sizes: cfg.rpn.anchorSizes }]));
     this.roiHeads = this.addModule('roi_heads', new C4RoiHeads(cfg.roiHeads, net.stages[3], numClasses, this.stride));
-    this.applyFreezing();
+    freezeTrunk(this, this.backbone, cfg);
   }
 
-  /** Frozen batch norm (if configured) everywhere, and the stem + the first freezeAt-1 stages frozen. */
-  applyFreezing(): void {
-    if (this.cfg.batchNorm === 'frozen') {
-      for (const [, m] of this.namedModules()) if (m instanceof BatchNorm2d) m.freeze();
-    }
-    const b = this.backbone;
-    if (this.cfg.freezeAt >= 1) {
-      b.conv1.freeze();
-      b.bn1.freeze();
-    }
-    for (let i = 0; i < Math.min(this.cfg.freezeAt - 1, 3); i++) b.stages[i].freeze();
-  }
-
-  /** Training losses for a padded batch (synchronous, to run inside a gradient tape). */
   losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses {
     const features = this.backbone.forward(images);
     const { proposals, losses: rpnLosses } = this.rpn.forward(features, sizes, { targets, rng });
@@ -95,7 +46,6 @@ export class FasterRcnnC4 extends Module {
     return { total, parts };
   }
 
-  /** Detections per image in network-input pixels (eval mode). */
   detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[] {
     const was = this.training;
     this.eval();

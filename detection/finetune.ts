@@ -37,7 +37,7 @@ export async function loadTransferable(model: FasterRcnnC4, start: StartingPoint
   const isPredictor = (k: string) => k.startsWith('roi_heads.box_predictor.');
   const values = await readTorchLayoutTensors(start.weights);
   if (!keep) for (const k of [...values.keys()]) if (isPredictor(k)) values.delete(k);
-  model.loadStateDict(values, { source: start.weights, ignore: (k) => !keep && isPredictor(k) });
+  model.loadStateDict(values, { source: start.weights, torchLayout: true, ignore: (k) => !keep && isPredictor(k) });
   return { reinitialised: keep ? [] : ['roi_heads.box_predictor'] };
 }
 

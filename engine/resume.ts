@@ -22,7 +22,7 @@ export async function resumeRun(
   const meta = await readCheckpointMeta(ck.meta!);
   const problem = check(meta, ck.model);
   if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
-  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model });
+  model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
   log.truncateAfter(meta.step);
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model });

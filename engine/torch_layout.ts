@@ -23,6 +23,13 @@ export function fromTorchLayout(t: PlainTensor): PlainTensor {
   return t;
 }
 
+/** A resdet shape in PyTorch's layout: HWIO → OIHW for rank 4, [in,out] → [out,in] for rank 2. */
+export function torchShape(shape: number[]): number[] {
+  if (shape.length === 4) return [shape[3], shape[2], shape[0], shape[1]];
+  if (shape.length === 2) return [shape[1], shape[0]];
+  return shape;
+}
+
 /** HWIO → OIHW for rank 4, [in,out] → [out,in] for rank 2. */
 export function toTorchLayout(t: PlainTensor): PlainTensor {
   if (t.shape.length === 4) {

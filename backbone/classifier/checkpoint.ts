@@ -47,7 +47,7 @@ export async function loadClassifier(weights: string, arch?: string): Promise<{ 
       throw new CheckpointError(`${ck.model}: checkpoint of architecture ${info.arch}, but --arch ${arch} was given`);
     }
     const model = new ResNet(info.arch, info.options);
-    model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, ignore: (k) => k.endsWith('num_batches_tracked') });
+    model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true, ignore: (k) => k.endsWith('num_batches_tracked') });
     return { model: model.eval(), info, step: meta.step };
   }
   if (!arch) throw new CheckpointError(`${weights}: not a resdet checkpoint; pass --arch to say which architecture these weights are for`);

@@ -4,6 +4,7 @@
  * that weights move between resdet and PyTorch by name. Training mode is set for the whole tree.
  */
 import * as tf from '@tensorflow/tfjs';
+import { torchShape } from '../torch_layout';
 
 export interface Parameter {
   variable: tf.Variable;
@@ -106,11 +107,13 @@ export abstract class Module {
 
   /**
    * Assigns values by name. Shapes must match exactly. With strict, missing and unexpected names are an
-   * error; every problem is listed in one message. Names in `ignore` are skipped silently.
+   * error; every problem is listed in one message. Names in `ignore` are skipped silently. With `torchLayout`
+   * (values converted from a PyTorch-layout file by fromTorchLayout) shapes in the message are given in the
+   * file's layout (conv OIHW, linear [out, in]), the one the user knows.
    */
   loadStateDict(
     values: Map<string, { shape: number[]; data: Float32Array }>,
-    opts: { strict?: boolean; ignore?: (name: string) => boolean; source?: string } = {},
+    opts: { strict?: boolean; ignore?: (name: string) => boolean; source?: string; torchLayout?: boolean } = {},
   ): { missing: string[]; unexpected: string[] } {
     const strict = opts.strict ?? true;
     const ignore = opts.ignore ?? (() => false);
@@ -120,12 +123,15 @@ export abstract class Module {
     const misshaped: string[] = [];
     for (const [k, v] of values) {
       const t = own.get(k);
-      if (t && t.shape.join(',') !== v.shape.join(',')) misshaped.push(`${k}: file [${v.shape}] vs model [${t.shape}]`);
+      const shown = (shape: number[]) => `[${opts.torchLayout ? torchShape(shape) : shape}]`;
+      if (t && t.shape.join(',') !== v.shape.join(',')) misshaped.push(`${k}: file ${shown(v.shape)} vs model ${shown(t.shape)}`);
     }
     const problems: string[] = [];
     if (strict && missing.length) problems.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-    if (misshaped.length) problems.push(`mis-shaped keys (${misshaped.length}): ${misshaped.join('; ')}`);
+    if (misshaped.length) {
+      problems.push(`mis-shaped keys (${misshaped.length})${opts.torchLayout ? ', shapes as PyTorch stores them' : ''}: ${misshaped.join('; ')}`);
+    }
     if (problems.length) {
       throw new Error(`${opts.source ? `${opts.source}: ` : ''}weights do not fit the model:\n  ${problems.join('\n  ')}`);
     }
