@@ -63,6 +63,10 @@ export { readVocResultsJson, vocDetectionsFromJson } from './eval/voc/voc_result
 export type { VocGroundTruth, VocDetection, VocEvalOptions, VocEvaluation, VocMetric } from './eval/voc/voc_types';
 export { EvalInputError } from './eval/eval_error';
 export { FasterRcnnC4 } from './detection/faster_rcnn';
+export { FasterRcnnFpn } from './detection/faster_rcnn_fpn';
+export { FeaturePyramidNetwork, FpnBackbone } from './detection/fpn';
+export { buildDetectorModel } from './detection/detector_model';
+export type { DetectorModel, DetectorModelConfig, DetectorLosses, DetectorType } from './detection/detector_model';
 export { loadDetector, Detector } from './detection/detector';
 export type { Detection } from './detection/detector';
 export { trainDetector } from './detection/trainer';

@@ -1,8 +1,10 @@
 /**
- * The detector config: defaults (the paper's Faster R-CNN R-50/101 C4 settings) and the schema that
- * validates YAML files and `--set` overrides. Every default is here; configs/*.yaml only state differences.
+ * The detector config: defaults (the paper's Faster R-CNN R-50/101 C4 settings; `model.type: fpn` selects the
+ * feature-pyramid layout, whose keys `model.fpn` and `model.roiHeads.mlpDim` the C4 layout ignores) and the
+ * schema that validates YAML files and `--set` overrides. Every default is here; configs/*.yaml only state
+ * differences.
  */
-import { DetectorModelConfig } from './faster_rcnn';
+import type { DetectorModelConfig } from './detector_model';
 
 export interface DatasetSpec {
   /** dataset path (VOCdevkit, COCO folder or JSON, CSV, YOLO folder) */
@@ -50,12 +52,14 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
   backend: 'auto',
   seed: 0,
   model: {
+    type: 'c4',
     arch: 'resnet50',
     widthMultiplier: 1,
     freezeAt: 2,
     batchNorm: 'frozen',
     strideIn1x1: false,
     pretrained: null,
+    fpn: { outChannels: 256 },
     rpn: {
       anchorSizes: [128, 256, 512],
       aspectRatios: [0.5, 1, 2],
@@ -77,6 +81,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
       resolution: 14,
       samplingRatio: 0,
       aligned: true,
+      mlpDim: 1024,
       batchSizePerImage: 128,
       positiveFraction: 0.25,
       fgIouThresh: 0.5,
@@ -131,12 +136,14 @@ export const DETECTOR_SCHEMA = obj({
   backend: { type: 'string' },
   seed: { type: 'integer' },
   model: obj({
+    type: { enum: ['c4', 'fpn'] },
     arch: { type: 'string' },
     widthMultiplier: pos,
     freezeAt: { type: 'integer', minimum: 0, maximum: 4 },
     batchNorm: { enum: ['frozen', 'train'] },
     strideIn1x1: { type: 'boolean' },
     pretrained: nullable({ type: 'string' }),
+    fpn: obj({ outChannels: posInt }),
     rpn: obj({
       anchorSizes: { type: 'array', items: pos, minItems: 1 },
       aspectRatios: { type: 'array', items: pos, minItems: 1 },
@@ -158,6 +165,7 @@ export const DETECTOR_SCHEMA = obj({
       resolution: posInt,
       samplingRatio: { type: 'integer' },
       aligned: { type: 'boolean' },
+      mlpDim: posInt,
       batchSizePerImage: posInt,
       positiveFraction: frac,
       fgIouThresh: frac,

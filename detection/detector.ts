@@ -1,6 +1,6 @@
 /**
  * A trained detector for Node programs: `loadDetector(checkpoint)` rebuilds the model from a checkpoint's
- * config and class map, and `detect(path)` runs the test transforms and returns detections in the image's
+ * config and class map (either layout, `model.type`), and `detect(path)` runs the test transforms and returns detections in the image's
  * original pixels with class names and the dataset's category ids.
  */
 import * as fs from 'fs';
@@ -9,7 +9,9 @@ import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, Checkpoi
 import { ClassMap, emptyRecord } from '../datasets/detection/record';
 import { orientedSize } from '../datasets/classification/decode';
 import { DetectorConfig } from './config';
-import { FasterRcnnC4 } from './faster_rcnn';
+import { buildDetectorModel, DetectorModel } from './detector_model';
+import { deepMerge } from '../engine/config';
+import { DETECTOR_DEFAULTS } from './config';
 import { detectRecords, ImageDetections } from './inference';
 import { testTransforms } from './trainer';
 
@@ -23,7 +25,7 @@ export interface Detection {
 }
 
 export class Detector {
-  constructor(readonly model: FasterRcnnC4, readonly config: DetectorConfig, readonly classes: ClassMap) {}
+  constructor(readonly model: DetectorModel, readonly config: DetectorConfig, readonly classes: ClassMap) {}
 
   /** Detections of one image file, sorted by descending score, above `scoreThresh`. */
   async detect(file: string, scoreThresh = 0): Promise<Detection[]> {
@@ -63,9 +65,10 @@ export async function loadDetector(checkpoint: string): Promise<Detector> {
   if (!ck.meta) throw new CheckpointError(`${checkpoint}: not a resdet detector checkpoint (no metadata beside it)`);
   const meta = await readCheckpointMeta(ck.meta);
   if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: a ${meta.kind} checkpoint, not a detector`);
-  const config = meta.config as DetectorConfig;
+  // keys added since the checkpoint was written (model.type, …) take their defaults: older runs are C4
+  const config = deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig);
   const classes = meta.classes as ClassMap;
-  const model = new FasterRcnnC4(config.model, classes.names.length);
+  const model = buildDetectorModel(config.model, classes.names.length);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   model.eval();
   return new Detector(model, config, classes);

@@ -14,7 +14,7 @@ import { evaluateVoc } from '../eval/voc/voc_eval';
 import { VocDetection, VocEvaluation, VocGroundTruth, VocMetric } from '../eval/voc/voc_types';
 import { writeVocResults } from '../eval/voc/voc_results_files';
 import { DetectorConfig } from './config';
-import { FasterRcnnC4 } from './faster_rcnn';
+import type { DetectorModel } from './detector_model';
 import { detectRecords, ImageDetections, toCocoResults } from './inference';
 import { openDetectorDataset } from './open_dataset';
 import { testTransforms } from './trainer';
@@ -84,7 +84,7 @@ function vocDetections(dets: ImageDetections[], records: DatasetRecord[], classe
 }
 
 export async function evaluateDetector(
-  model: FasterRcnnC4,
+  model: DetectorModel,
   cfg: DetectorConfig,
   records: DatasetRecord[],
   classes: ClassMap,
@@ -116,7 +116,7 @@ export async function evaluateDetector(
 
 /** An `evaluate` callback for the trainer: the config's test split, results under `<out>/eval/step-N/`. */
 export function evaluatorFor(cfg: DetectorConfig, out: string, opts: { quiet?: boolean } = {}) {
-  return async (model: FasterRcnnC4, step: number): Promise<Record<string, unknown>> => {
+  return async (model: DetectorModel, step: number): Promise<Record<string, unknown>> => {
     const ds = await openDetectorDataset(cfg.data.test);
     const records = cfg.eval.limit ? ds.records.slice(0, cfg.eval.limit) : ds.records;
     const ev = await evaluateDetector(model, cfg, records, ds.classes, { out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet });

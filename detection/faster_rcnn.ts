@@ -72,6 +72,6 @@ export class FasterRcnnC4 extends Module implements DetectorModel {
       values.set(mapped, fromTorchLayout({ shape: t.shape, data: toFloat32(t) }));
     }
     const isBackbone = (k: string) => k.startsWith('backbone.') || k.startsWith('roi_heads.res5.');
-    this.loadStateDict(values, { source: path, ignore: (k) => !isBackbone(k) || k.endsWith('num_batches_tracked') });
+    this.loadStateDict(values, { source: path, torchLayout: true, ignore: (k) => !isBackbone(k) || k.endsWith('num_batches_tracked') });
   }
 }

@@ -8,7 +8,7 @@ import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { boxesToOriginal } from '../datasets/detection/pipeline/geometry';
 import { Progress } from '../engine/progress';
-import { FasterRcnnC4 } from './faster_rcnn';
+import type { DetectorModel } from './detector_model';
 
 /** Detections of one record in original-image pixels (continuous coordinates). */
 export interface ImageDetections {
@@ -30,7 +30,7 @@ export interface CocoResult {
 }
 
 export async function detectRecords(
-  model: FasterRcnnC4,
+  model: DetectorModel,
   records: DatasetRecord[],
   transforms: TransformOptions,
   opts: { batchSize?: number; quiet?: boolean; onSkip?: (file: string, message: string) => void } = {},

@@ -1,9 +1,12 @@
 /**
- * The region proposal network: anchors over the shared features, the RPN head, proposals (top-k by
- * objectness, decode, clip, remove small, NMS, top-k) and, in training, its targets and losses (IoU matcher
- * 0.7 / 0.3 with the best anchor of every GT kept, 256 anchors per image with at most half positive, binary
- * cross-entropy and smooth-L1 over the sampled anchors). Proposals carry no gradient (approximate joint
- * training). Everything here is synchronous so that it can run inside a gradient tape.
+ * The region proposal network over one or more feature maps (levels): one shared head, anchors per level
+ * (the C4 layout has one level with every anchor size; the FPN layout one size per level P2…P6), proposals
+ * (per level: the top-k anchors by objectness; then decode, clip, remove small, NMS within each level, and the
+ * top-k of all levels by objectness, as torchvision's filter_proposals) and, in training, its targets and
+ * losses over the anchors of all levels together (IoU matcher 0.7 / 0.3 with the best anchor of every GT
+ * kept, 256 anchors per image with at most half positive, binary cross-entropy and smooth-L1 over the
+ * sampled anchors). Proposals carry no gradient (approximate joint training). Everything here is
+ * synchronous so that it can run inside a gradient tape.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
@@ -14,7 +17,7 @@ import { generateAnchors } from './anchor_generator';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
 import { BalancedPositiveNegativeSampler } from './sampler';
-import { nmsArrays } from './nms';
+import { batchedNmsArrays, nmsArrays } from './nms';
 import { smoothL1Loss } from './losses';
 import { ImageSize, ImageTargets, Proposals } from './types';
 import { clipAndFilter, ioaHost, takeBoxes, topK } from './host_boxes';
@@ -41,42 +44,128 @@ export interface RpnOutput {
   losses?: { loss_objectness: tf.Scalar; loss_rpn_box_reg: tf.Scalar };
 }
 
+/** A feature map the RPN runs on: its stride and the sizes of the anchors centred on its cells. */
+export interface RpnLevel {
+  stride: number;
+  sizes: number[];
+}
+
+export interface ProposalOptions {
+  /** anchors kept per level (by objectness) before decoding */
+  preNmsTopN: number;
+  /** proposals kept per image after NMS, over all levels */
+  postNmsTopN: number;
+  nmsThresh: number;
+  minSize: number;
+}
+
+/**
+ * Proposals of each image from host arrays: objectness logits [N*NA] and deltas [N*NA*4] over the anchors
+ * [NA*4] of all levels concatenated (`perLevel[l]` anchors in level l). Per level the preNmsTopN best anchors
+ * are decoded; boxes are clipped, small ones dropped, NMS runs within each level, and the postNmsTopN best
+ * survivors of all levels remain, by descending objectness.
+ */
+export function selectProposals(
+  obj: Float32Array,
+  del: Float32Array,
+  anchors: Float32Array,
+  perLevel: number[],
+  sizes: ImageSize[],
+  coder: BoxCoder,
+  o: ProposalOptions,
+): Proposals[] {
+  const NA = anchors.length / 4;
+  if (perLevel.reduce((s, n) => s + n, 0) !== NA) throw new Error(`selectProposals: perLevel [${perLevel}] does not add up to ${NA} anchors`);
+  const out: Proposals[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const scores = obj.subarray(i * NA, (i + 1) * NA);
+    const picked: number[] = [];
+    const levelOf: number[] = [];
+    let offset = 0;
+    perLevel.forEach((n, l) => {
+      for (const k of topK(scores.subarray(offset, offset + n), Math.min(o.preNmsTopN, n))) {
+        picked.push(k + offset);
+        levelOf.push(l);
+      }
+      offset += n;
+    });
+    const d = takeBoxes(del.subarray(i * NA * 4, (i + 1) * NA * 4), picked);
+    const boxes = coder.decodeArrays(d, takeBoxes(anchors, picked));
+    const s = Float32Array.from(picked, (k) => scores[k]);
+    const kept = clipAndFilter(boxes, s, sizes[i], o.minSize);
+    const keep = (
+      perLevel.length === 1
+        ? nmsArrays(kept.boxes, kept.scores, o.nmsThresh)
+        : batchedNmsArrays(kept.boxes, kept.scores, Int32Array.from(kept.index, (j) => levelOf[j]), o.nmsThresh)
+    ).slice(0, o.postNmsTopN);
+    out.push({ boxes: takeBoxes(kept.boxes, keep), scores: Float32Array.from(keep, (k) => kept.scores[k]) });
+  }
+  return out;
+}
+
+/** Concatenated anchors kept per feature-map geometry (padded sizes repeat from batch to batch). */
+const ANCHOR_CACHE_SIZE = 32;
+
 export class RegionProposalNetwork extends Module {
   readonly head: RpnHead;
   private readonly coder = new BoxCoder([1, 1, 1, 1]);
-  private readonly anchorCache = new Map<string, Float32Array>();
+  private readonly anchorCache = new Map<string, { anchors: Float32Array; perLevel: number[] }>();
 
-  constructor(readonly cfg: RpnConfig, inChannels: number, readonly stride: number) {
+  constructor(readonly cfg: RpnConfig, inChannels: number, readonly levels: RpnLevel[]) {
     super();
-    this.head = this.addModule('head', new RpnHead(inChannels, cfg.anchorSizes.length * cfg.aspectRatios.length));
+    if (!levels.length || levels.some((l) => l.sizes.length !== levels[0].sizes.length)) {
+      throw new Error(`RegionProposalNetwork: every level needs the same number of anchor sizes (one head is shared), got [${levels.map((l) => l.sizes.length)}]`);
+    }
+    this.head = this.addModule('head', new RpnHead(inChannels, levels[0].sizes.length * cfg.aspectRatios.length));
   }
 
-  anchors(paddedSize: [number, number], featureSize: [number, number]): Float32Array {
-    const key = `${paddedSize}|${featureSize}`;
+  /** Anchors of every level for feature maps of these sizes, concatenated level by level. */
+  anchors(featureSizes: [number, number][]): { anchors: Float32Array; perLevel: number[] } {
+    const key = featureSizes.join('|');
     let a = this.anchorCache.get(key);
     if (!a) {
-      const t = generateAnchors({
-        sizes: this.cfg.anchorSizes,
-        aspectRatios: this.cfg.aspectRatios,
-        imageSize: paddedSize,
-        featureSize,
-        style: this.cfg.anchorStyle,
-        stride: [this.stride, this.stride],
+      const parts = featureSizes.map(([fh, fw], l) => {
+        const { stride, sizes } = this.levels[l];
+        const t = generateAnchors({
+          sizes,
+          aspectRatios: this.cfg.aspectRatios,
+          imageSize: [fh * stride, fw * stride],
+          featureSize: [fh, fw],
+          style: this.cfg.anchorStyle,
+          stride: [stride, stride],
+        });
+        const data = t.dataSync() as Float32Array;
+        t.dispose();
+        return data;
       });
-      a = t.dataSync() as Float32Array;
-      t.dispose();
+      const anchors = parts.length === 1 ? parts[0] : new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+      if (parts.length > 1) parts.reduce((at, p) => (anchors.set(p, at), at + p.length), 0);
+      a = { anchors, perLevel: parts.map((p) => p.length / 4) };
+      if (this.anchorCache.size >= ANCHOR_CACHE_SIZE) this.anchorCache.delete(this.anchorCache.keys().next().value!);
       this.anchorCache.set(key, a);
     }
     return a;
   }
 
-  forward(features: tf.Tensor4D, sizes: ImageSize[], opts: { targets?: ImageTargets[]; rng?: Rng } = {}): RpnOutput {
-    const [, fh, fw] = features.shape;
-    const paddedSize: [number, number] = [fh * this.stride, fw * this.stride];
-    const anchors = this.anchors(paddedSize, [fh, fw]);
-    const { objectness, deltas } = this.head.forward(features);
+  /** Proposals for a batch (and, with targets, the RPN losses); `features`: one map per level. */
+  forward(features: tf.Tensor4D | tf.Tensor4D[], sizes: ImageSize[], opts: { targets?: ImageTargets[]; rng?: Rng } = {}): RpnOutput {
+    const maps = Array.isArray(features) ? features : [features];
+    if (maps.length !== this.levels.length) throw new Error(`RegionProposalNetwork: ${maps.length} feature maps for ${this.levels.length} levels`);
+    const { anchors, perLevel } = this.anchors(maps.map((f) => [f.shape[1], f.shape[2]]));
+    const heads = maps.map((f) => this.head.forward(f));
+    let { objectness, deltas } = heads[0];
+    if (heads.length > 1) {
+      objectness = tf.concat(heads.map((h) => h.objectness), 1);
+      deltas = tf.concat(heads.map((h) => h.deltas), 1);
+      tf.dispose(heads.flatMap((h) => [h.objectness, h.deltas]));
+    }
     const training = !!opts.targets;
-    const proposals = this.propose(objectness, deltas, anchors, sizes, training);
+    const proposals = selectProposals(objectness.dataSync() as Float32Array, deltas.dataSync() as Float32Array, anchors, perLevel, sizes, this.coder, {
+      preNmsTopN: training ? this.cfg.preNmsTopNTrain : this.cfg.preNmsTopNTest,
+      postNmsTopN: training ? this.cfg.postNmsTopNTrain : this.cfg.postNmsTopNTest,
+      nmsThresh: this.cfg.nmsThresh,
+      minSize: this.cfg.minSize,
+    });
     if (!opts.targets) {
       tf.dispose([objectness, deltas]);
       return { proposals };
@@ -84,27 +173,6 @@ export class RegionProposalNetwork extends Module {
     const losses = this.losses(objectness, deltas, anchors, opts.targets, opts.rng ?? new Rng(0));
     tf.dispose([objectness, deltas]);
     return { proposals, losses };
-  }
-
-  private propose(objectness: tf.Tensor2D, deltas: tf.Tensor3D, anchors: Float32Array, sizes: ImageSize[], training: boolean): Proposals[] {
-    const preN = training ? this.cfg.preNmsTopNTrain : this.cfg.preNmsTopNTest;
-    const postN = training ? this.cfg.postNmsTopNTrain : this.cfg.postNmsTopNTest;
-    const NA = anchors.length / 4;
-    const obj = objectness.dataSync();
-    const del = deltas.dataSync();
-    const out: Proposals[] = [];
-    for (let i = 0; i < sizes.length; i++) {
-      const scores = obj.subarray(i * NA, (i + 1) * NA);
-      const idx = topK(scores, Math.min(preN, NA));
-      const d = takeBoxes(del.subarray(i * NA * 4, (i + 1) * NA * 4), idx);
-      const a = takeBoxes(anchors, idx);
-      const boxes = this.coder.decodeArrays(d, a);
-      const s = Float32Array.from(idx, (k) => scores[k]);
-      const kept = clipAndFilter(boxes, s, sizes[i], this.cfg.minSize);
-      const keep = nmsArrays(kept.boxes, kept.scores, this.cfg.nmsThresh).slice(0, postN);
-      out.push({ boxes: takeBoxes(kept.boxes, keep), scores: Float32Array.from(keep, (k) => kept.scores[k]) });
-    }
-    return out;
   }
 
   /** Anchor labels: 1 foreground, 0 background, -1 ignored; and the matched GT index of each anchor. */

@@ -1,5 +1,5 @@
 /**
- * End-to-end (approximate joint) training of Faster R-CNN: SGD with momentum and weight decay, linear
+ * End-to-end (approximate joint) training of Faster R-CNN (either layout, `model.type`): SGD with momentum and weight decay, linear
  * warm-up and step decay, images batched by aspect ratio and decoded ahead of the step, checkpoints every
  * `checkpoint.period` iterations and at the end, a progress bar and a JSON-lines log of every loss.
  * Every random draw (batch order, flips, anchor and RoI sampling) derives from the seed, the epoch and the
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as YAML from 'yaml';
 import { InterruptedError } from '../engine/interrupt';
 import { DetectorConfig } from './config';
-import { FasterRcnnC4 } from './faster_rcnn';
+import { buildDetectorModel, DetectorModel } from './detector_model';
 import { ImageTargets } from './types';
 import { initBackend, backendChoice } from '../engine/backend';
 import { seedInit } from '../engine/nn/init';
@@ -37,9 +37,9 @@ export interface TrainDetectorOptions {
   /** stop after this many steps of this invocation (tests, interruption experiments) */
   maxSteps?: number;
   /** called after training with the model, for evaluation (the trainer itself imports no evaluator) */
-  evaluate?: (model: FasterRcnnC4, step: number) => Promise<Record<string, unknown>>;
+  evaluate?: (model: DetectorModel, step: number) => Promise<Record<string, unknown>>;
   /** a detector checkpoint to start from (fine-tuning): what fits is loaded, the rest keeps its init */
-  init?: (model: FasterRcnnC4) => Promise<void>;
+  init?: (model: DetectorModel) => Promise<void>;
 }
 
 export interface TrainDetectorResult {
@@ -72,7 +72,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   const records = trainable(ds, cfg.data.includeDifficult);
   if (!records.length) throw new CheckpointError(`${cfg.data.train.path}: no image with a training box`);
   seedInit(cfg.seed);
-  const model = new FasterRcnnC4(cfg.model, ds.classes.names.length);
+  const model = buildDetectorModel(cfg.model, ds.classes.names.length);
   const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
   const ims = cfg.solver.imsPerBatch;
   const total = cfg.solver.maxIters;

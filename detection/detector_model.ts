@@ -1,0 +1,62 @@
+/**
+ * What every Faster R-CNN layout offers the trainer, the predictor and fine-tuning (`DetectorModel`), its
+ * config (`DetectorModelConfig`), and the factory that builds the layout a config names (`model.type`:
+ * 'c4', the paper's, or 'fpn', torchvision's fasterrcnn_resnet50_fpn). Configs of checkpoints written before
+ * `model.type` existed have no type and build the C4 layout.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from '../engine/nn/module';
+import { Rng } from '../engine/rng';
+import { ConfigError } from '../engine/config';
+import { RpnConfig } from './rpn';
+import { RoiHeadsConfig } from './roi_heads';
+import { Detections, ImageSize, ImageTargets } from './types';
+import { FasterRcnnC4 } from './faster_rcnn';
+import { FasterRcnnFpn } from './faster_rcnn_fpn';
+
+export type DetectorType = 'c4' | 'fpn';
+
+export interface DetectorModelConfig {
+  /** 'c4' (the paper's layout, default) or 'fpn' (feature pyramid on C2…C5, torchvision's design) */
+  type: DetectorType;
+  arch: string;
+  widthMultiplier: number;
+  /** 0: train everything; 1: freeze the stem; 2: stem and res2 (layer1); ... */
+  freezeAt: number;
+  /** 'frozen' (running statistics, the paper's choice with pretrained weights) or 'train' (from scratch) */
+  batchNorm: 'frozen' | 'train';
+  strideIn1x1: boolean;
+  /** the feature pyramid (type 'fpn' only) */
+  fpn: { outChannels: number };
+  rpn: RpnConfig;
+  roiHeads: RoiHeadsConfig;
+}
+
+export interface DetectorLosses {
+  total: tf.Scalar;
+  parts: Record<string, tf.Scalar>;
+}
+
+/** A Faster R-CNN of either layout: a Module (parameters, state dict, train/eval) with these operations. */
+export interface DetectorModel extends Module {
+  readonly cfg: DetectorModelConfig;
+  readonly numClasses: number;
+  /** name prefixes of the class-specific layers (re-initialised when fine-tuning on other classes) */
+  readonly classSpecificPrefixes: readonly string[];
+  /** name prefixes of the layers ImageNet weights do not initialise */
+  readonly headPrefixes: readonly string[];
+  /** Training losses for a padded batch (synchronous, to run inside a gradient tape). */
+  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses;
+  /** Detections per image in network-input pixels (eval mode). */
+  detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[];
+  /** Initialises the backbone from ImageNet weights (torchvision .pth/.safetensors or a resdet classifier). */
+  loadBackboneWeights(path: string): Promise<void>;
+}
+
+/** Builds the layout `modelCfg.type` names (missing: 'c4') for `numClasses` object classes. */
+export function buildDetectorModel(modelCfg: DetectorModelConfig, numClasses: number): DetectorModel {
+  const type = modelCfg.type ?? 'c4';
+  if (type === 'c4') return new FasterRcnnC4({ ...modelCfg, type }, numClasses);
+  if (type === 'fpn') return new FasterRcnnFpn(modelCfg, numClasses);
+  throw new ConfigError(`model.type: unknown detector layout '${String(type)}' (known: c4, fpn)`);
+}

@@ -1,0 +1,84 @@
+/**
+ * Faster R-CNN with a feature pyramid (torchvision's fasterrcnn_resnet50_fpn): the ResNet's four stages
+ * (`backbone.body.*`) with the pyramid on top (`backbone.fpn.*`, P2…P6), the RPN with one shared head over the
+ * five levels and one anchor size per level (`rpn.*`; sizes 32…512 in the recipe), and the box head pooling
+ * each RoI from its level of P2…P5 through two fully connected layers (`roi_heads.*`). Freezing follows the
+ * C4 layout's rule: frozen batch norm everywhere (configurable), stem + the first freezeAt-1 stages frozen.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from '../engine/nn/module';
+import { Rng } from '../engine/rng';
+import { ConfigError } from '../engine/config';
+import { readWeightsFile } from '../engine/weights_file';
+import { toFloat32 } from '../engine/host_tensor';
+import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
+import { ResNet } from '../backbone/resnet';
+import { archSpec } from '../backbone/archs';
+import { FpnBackbone, FPN_STRIDES } from './fpn';
+import { RegionProposalNetwork } from './rpn';
+import { FpnRoiHeads } from './roi_heads_fpn';
+import { freezeTrunk } from './resnet_trunk';
+import { Detections, ImageSize, ImageTargets } from './types';
+import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
+
+export class FasterRcnnFpn extends Module implements DetectorModel {
+  readonly backbone: FpnBackbone;
+  readonly rpn: RegionProposalNetwork;
+  readonly roiHeads: FpnRoiHeads;
+  readonly classSpecificPrefixes = ['roi_heads.box_predictor'];
+  readonly headPrefixes = ['backbone.fpn', 'rpn', 'roi_heads.box_head', 'roi_heads.box_predictor'];
+
+  constructor(readonly cfg: DetectorModelConfig, readonly numClasses: number) {
+    super();
+    const strides = FPN_STRIDES;
+    if (archSpec(cfg.arch).style !== 'imagenet') throw new ConfigError(`model.arch: Faster R-CNN FPN needs an ImageNet-style ResNet (resnet18…152), got ${cfg.arch}`);
+    if (cfg.rpn.anchorSizes.length !== strides.length) {
+      throw new ConfigError(`model.rpn.anchorSizes: the FPN layout takes one anchor size per level P2…P6 (${strides.length} sizes, e.g. [32, 64, 128, 256, 512]), got [${cfg.rpn.anchorSizes}]`);
+    }
+    const net = new ResNet(cfg.arch, { numClasses: 1, widthMultiplier: cfg.widthMultiplier, strideIn1x1: cfg.strideIn1x1 });
+    net.fc.dispose();
+    this.backbone = this.addModule('backbone', new FpnBackbone(net, cfg.fpn.outChannels));
+    const levels = strides.map((stride, l) => ({ stride, sizes: [cfg.rpn.anchorSizes[l]] }));
+    this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, levels));
+    this.roiHeads = this.addModule('roi_heads', new FpnRoiHeads(cfg.roiHeads, this.backbone.outChannels, numClasses, strides.slice(0, 4)));
+    freezeTrunk(this, this.backbone.body, cfg);
+  }
+
+  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses {
+    const features = this.backbone.forward(images);
+    const { proposals, losses: rpnLosses } = this.rpn.forward(features, sizes, { targets, rng });
+    const headLosses = this.roiHeads.losses(features, proposals, targets, rng);
+    tf.dispose(features);
+    const parts = { ...rpnLosses!, ...headLosses };
+    const total = tf.addN(Object.values(parts)) as tf.Scalar;
+    return { total, parts };
+  }
+
+  detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[] {
+    const was = this.training;
+    this.eval();
+    try {
+      const features = this.backbone.forward(images);
+      const { proposals } = this.rpn.forward(features, sizes);
+      const dets = this.roiHeads.detect(features, proposals, sizes);
+      tf.dispose(features);
+      return dets;
+    } finally {
+      this.train(was);
+    }
+  }
+
+  /**
+   * Initialises the ResNet from ImageNet weights (torchvision .pth/.safetensors or a resdet classifier
+   * checkpoint): conv1…layer4 into `backbone.body.*`; the classifier is dropped, the pyramid and heads keep
+   * their initialisation.
+   */
+  async loadBackboneWeights(path: string): Promise<void> {
+    const values = new Map<string, PlainTensor>();
+    for (const [name, t] of await readWeightsFile(path)) {
+      if (name.endsWith('num_batches_tracked') || name.startsWith('fc.')) continue;
+      values.set(`backbone.body.${name}`, fromTorchLayout({ shape: t.shape, data: toFloat32(t) }));
+    }
+    this.loadStateDict(values, { source: path, torchLayout: true, ignore: (k) => !k.startsWith('backbone.body.') || k.endsWith('num_batches_tracked') });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The FPN layout's box head (torchvision's TwoMLPHead + FastRCNNPredictor): each RoI pooled from its pyramid
+ * level (multi_scale_roi_align.ts; 7x7, sampling ratio 2 in torchvision's recipe), flattened in PyTorch's
+ * channel-major order (C, y, x) so that `fc6` takes torchvision's weights as they are, then two fully connected
+ * layers with ReLU (`box_head.fc6`, `box_head.fc7`, `mlpDim` wide), then the shared sibling layers, targets,
+ * losses and post-processing of roi_heads.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Module } from '../engine/nn/module';
+import { Linear } from '../engine/nn/linear';
+import { multiScaleRoiAlign } from './multi_scale_roi_align';
+import { BoxPredictor, RoiHeads, RoiHeadsConfig } from './roi_heads';
+
+/** Two fully connected layers with ReLU over the flattened pooled features. */
+export class TwoMlpHead extends Module {
+  readonly fc6: Linear;
+  readonly fc7: Linear;
+  constructor(inFeatures: number, readonly dim: number) {
+    super();
+    this.fc6 = this.addModule('fc6', new Linear(inFeatures, dim));
+    this.fc7 = this.addModule('fc7', new Linear(dim, dim));
+  }
+  /** pooled [R, h, w, C] → [R, dim] */
+  forward(pooled: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const flat = tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [pooled.shape[0], -1]) as tf.Tensor2D;
+      return tf.relu(this.fc7.forward(tf.relu(this.fc6.forward(flat))));
+    });
+  }
+}
+
+export class FpnRoiHeads extends RoiHeads<tf.Tensor4D[]> {
+  readonly boxHead: TwoMlpHead;
+  readonly boxPredictor: BoxPredictor;
+
+  /** `strides`: the pyramid levels RoIs are pooled from (P2…P5: 4, 8, 16, 32). */
+  constructor(cfg: RoiHeadsConfig, inChannels: number, numClasses: number, readonly strides: number[]) {
+    super(cfg, numClasses);
+    this.boxHead = this.addModule('box_head', new TwoMlpHead(inChannels * cfg.resolution * cfg.resolution, cfg.mlpDim));
+    this.boxPredictor = this.addModule('box_predictor', new BoxPredictor(cfg.mlpDim, numClasses));
+  }
+
+  /** `features`: the pyramid levels of `strides` (extra coarser levels are not pooled from). */
+  protected boxFeatures(features: tf.Tensor4D[], rois: Float32Array): tf.Tensor2D {
+    return tf.tidy(() => {
+      const pooled = multiScaleRoiAlign(features.slice(0, this.strides.length), rois, {
+        strides: this.strides,
+        outputSize: [this.cfg.resolution, this.cfg.resolution],
+        pooler: this.cfg.pooler,
+        samplingRatio: this.cfg.samplingRatio,
+        aligned: this.cfg.aligned,
+      });
+      return this.boxHead.forward(pooled);
+    });
+  }
+}
