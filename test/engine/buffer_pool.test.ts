@@ -1,0 +1,84 @@
+/**
+ * The native backend's buffer pool (engine/native/buffer_pool.ts) on its own: arrays come back and are
+ * reused; a full pool makes room for the sizes in use by evicting sizes not requested lately (a change of
+ * shapes must not leave every later allocation missing); escaped arrays are never reused.
+ */
+import { BufferPool } from '../../engine/native/buffer_pool';
+
+const N1 = 4096; // the smallest pooled size
+const N2 = 8192;
+const KB = (n: number) => n * 4;
+
+describe('BufferPool', () => {
+  test('a returned array is handed out again for the same size', () => {
+    const pool = new BufferPool(KB(4 * N1));
+    const a = pool.take(N1);
+    pool.give(a);
+    expect(pool.take(N1)).toBe(a);
+    expect(pool.hits).toBe(1);
+    expect(pool.misses).toBe(1);
+  });
+
+  test('escaped arrays and small arrays are never pooled', () => {
+    const pool = new BufferPool(KB(4 * N1));
+    const a = pool.take(N1);
+    pool.escape(a);
+    pool.give(a);
+    const small = pool.take(100);
+    pool.give(small);
+    expect(pool.pooledBytes()).toBe(0);
+    expect(pool.take(N1)).not.toBe(a);
+  });
+
+  /** One "step": takes `count` arrays of n elements, then gives them all back; returns them. */
+  const step = (pool: BufferPool, n: number, count: number) => {
+    const arrays = Array.from({ length: count }, () => pool.take(n));
+    arrays.forEach((a) => pool.give(a));
+    return arrays;
+  };
+
+  test('when full, a new shape evicts the arrays of a size no longer requested', () => {
+    const pool = new BufferPool(KB(2 * N2)); // room for four old or two new arrays
+    for (let i = 0; i < 3; i++) step(pool, N1, 4); // an old shape fills the pool
+    expect(pool.pooledBytes()).toBe(KB(4 * N1));
+    // the shape changes: after a step or two the old size is stale and the new arrays are pooled instead
+    for (let i = 0; i < 3; i++) step(pool, N2, 2);
+    expect(pool.pooledBytes()).toBe(KB(2 * N2));
+    const hits = pool.hits;
+    const again = step(pool, N2, 2);
+    expect(pool.hits).toBe(hits + 2);
+    expect(step(pool, N2, 2)).toEqual(again);
+  });
+
+  test('sizes in use are not evicted for each other when a step needs more than the pool holds', () => {
+    const pool = new BufferPool(KB(N2)); // one N2 array, while each step needs an N1 and an N2 array
+    const kept: Float32Array[] = [];
+    for (let i = 0; i < 10; i++) {
+      const a = pool.take(N1);
+      const b = pool.take(N2);
+      pool.give(a);
+      pool.give(b);
+      if (i >= 2) kept.push(a);
+    }
+    // steady state: the same N1 array comes back every step (a hit per step), nothing is cycled
+    expect(new Set(kept).size).toBe(1);
+    expect(pool.pooledBytes()).toBe(KB(N1));
+  });
+
+  test('a size requested earlier does not evict sizes requested since', () => {
+    const pool = new BufferPool(KB(N2));
+    const early = pool.take(N1);
+    const late = pool.take(N2);
+    pool.give(late);
+    pool.give(early); // the pool is full of a more recent size: `early` is dropped
+    expect(pool.pooledBytes()).toBe(KB(N2));
+    expect(pool.take(N2)).toBe(late);
+  });
+
+  test('clear empties the pool', () => {
+    const pool = new BufferPool(KB(4 * N1));
+    pool.give(pool.take(N1));
+    pool.clear();
+    expect(pool.pooledBytes()).toBe(0);
+  });
+});
