@@ -1,6 +1,7 @@
 /**
  * The detector from the command line, as a new user runs it: train (then Ctrl-C and --resume), predict,
- * eval model, finetune on a CSV dataset with other classes; bad input exits 2. Tiny settings keep it short.
+ * eval model, finetune on a CSV dataset with other classes; bad input exits 2; the same chain with an FPN
+ * checkpoint (configs/faster_rcnn_R_50_FPN_coco.yaml shrunk). Tiny settings keep it short.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -68,15 +69,22 @@ test('eval model reports COCO and VOC metrics and keeps the detections', () => {
   expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
 });
 
-test('finetune on a CSV with other classes re-initialises the class-specific layers only', async () => {
+/** The synthetic data as a CSV dataset with two other classes (round, angular). */
+function otherClassesCsv(): string {
+  const csv = path.join(data, 'boxes.csv');
+  if (fs.existsSync(csv)) return csv;
   const gt = JSON.parse(fs.readFileSync(path.join(data, 'annotations', 'instances_train.json'), 'utf8'));
   const files = new Map<number, string>(gt.images.map((i: { id: number; file_name: string }) => [i.id, i.file_name]));
   const lines = gt.annotations.map((a: { image_id: number; bbox: number[]; category_id: number }) => {
     const [x, y, w, h] = a.bbox;
     return [path.join('train', files.get(a.image_id)!), x, y, x + w, y + h, a.category_id === 1 ? 'round' : 'angular'].join(',');
   });
-  const csv = path.join(data, 'boxes.csv');
   fs.writeFileSync(csv, lines.join('\n') + '\n');
+  return csv;
+}
+
+test('finetune on a CSV with other classes re-initialises the class-specific layers only', async () => {
+  const csv = otherClassesCsv();
   const out = path.join(tmp, 'ft');
   const r = runCli(['finetune', '--weights', run, '--data', csv, '--classes', 'round,angular', '--iters', '2', '--out', out, '--quiet', '--set', 'checkpoint.period=2']);
   expect(r.stderr).not.toMatch(/error/);
@@ -89,6 +97,40 @@ test('finetune on a CSV with other classes re-initialises the class-specific lay
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/angular/);
 });
+
+test('FPN: the COCO FPN config trains; predict, eval model and finetune take its checkpoint', async () => {
+  const fpn = path.join(tmp, 'fpn');
+  const shrink = [
+    'model.pretrained=null', 'model.arch=resnet18', 'model.batchNorm=train', 'model.freezeAt=0', 'model.fpn.outChannels=32',
+    'model.roiHeads.mlpDim=64', 'model.rpn.anchorSizes=[16,32,64,128,256]', 'solver.maxIters=2',
+  ].flatMap((s) => ['--set', s]);
+  const t = runCli(['train', path.join(ROOT, 'configs', 'faster_rcnn_R_50_FPN_coco.yaml'), '--out', fpn, '--quiet', ...TINY, ...shrink]);
+  expect(t.stderr).not.toMatch(/error/);
+  expect(t.code).toBe(0);
+  expect(t.stdout).toMatch(/trained for 2 iterations/);
+  const header = await readSafetensorsHeader(path.join(fpn, 'step-0000002.safetensors'));
+  expect(header.entries.has('backbone.fpn.inner_blocks.0.weight')).toBe(true);
+  expect(header.entries.has('roi_heads.box_head.fc6.weight')).toBe(true);
+
+  const pred = path.join(tmp, 'fpn-pred');
+  const p = runCli(['predict', '--weights', fpn, path.join(data, 'train'), '--out', pred, '--score-thresh', '0', '--no-draw', '--quiet']);
+  expect(p.code).toBe(0);
+  expect(Array.isArray(JSON.parse(fs.readFileSync(path.join(pred, 'detections.json'), 'utf8')))).toBe(true);
+
+  const json = path.join(tmp, 'fpn-eval.json');
+  const e = runCli(['eval', 'model', '--weights', fpn, '--json', json, '--limit', '3', '--quiet']);
+  expect(e.code).toBe(0);
+  expect(JSON.parse(fs.readFileSync(json, 'utf8')).images).toBe(3);
+
+  const ft = path.join(tmp, 'fpn-ft');
+  const f = runCli(['finetune', '--weights', fpn, '--data', otherClassesCsv(), '--classes', 'round,angular', '--iters', '1', '--out', ft, '--quiet', '--set', 'eval.limit=2']);
+  expect(f.stderr).not.toMatch(/error/);
+  expect(f.code).toBe(0);
+  expect(f.stdout).toMatch(/re-initialised for the new classes: roi_heads.box_predictor/);
+  const ftHeader = await readSafetensorsHeader(path.join(ft, 'step-0000001.safetensors'));
+  expect(ftHeader.entries.get('roi_heads.box_predictor.cls_score.weight')!.shape[0]).toBe(3);
+  expect(ftHeader.entries.get('roi_heads.box_head.fc6.weight')!.shape).toEqual(header.entries.get('roi_heads.box_head.fc6.weight')!.shape);
+}, 120000);
 
 test('bad input: a missing image, a config key that does not exist', () => {
   const r = runCli(['predict', '--weights', run, path.join(tmp, 'nope.jpg')]);
