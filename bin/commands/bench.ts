@@ -11,6 +11,7 @@ import { action, UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { nativeAddon } from '../../engine/native/addon';
 import { BENCH_MODES, BenchMode, ThroughputRun, summarize } from '../../engine/throughput';
+import { KernelProfile, formatProfile, profileKernels } from '../../engine/kernel_profile';
 import { atomicWrite } from '../../engine/safetensors';
 import { archSpec } from '../../backbone/archs';
 import { buildResNet } from '../../backbone/resnet';
@@ -25,6 +26,7 @@ interface BenchFlags {
   steps: string;
   warmup: string;
   json?: string;
+  profile?: boolean;
 }
 
 function integer(flag: string, v: string, min: number): number {
@@ -60,6 +62,7 @@ export function benchCommand(): Command {
     .option('--steps <n>', 'timed steps (the median is reported)', '7')
     .option('--warmup <n>', 'untimed steps first', '2')
     .option('--json <file>', 'also write the result as JSON')
+    .option('--profile', 'then profile one more step (tf.profile): kernel ms by name and by input shapes')
     .action(
       action(async (f: BenchFlags) => {
         const spec = archSpec(f.arch);
@@ -75,8 +78,10 @@ export function benchCommand(): Command {
         const run = new ThroughputRun(model, { mode, batch, shape: [size, size, channels], numClasses: model.options.numClasses });
         const loadBefore = os.loadavg();
         let times: number[];
+        let profile: KernelProfile | null = null;
         try {
           times = run.run(steps, warmup);
+          if (f.profile) profile = await profileKernels(() => run.step());
         } finally {
           run.dispose();
           model.dispose();
@@ -102,12 +107,17 @@ export function benchCommand(): Command {
           load_average_start: loadBefore.map((v) => round(v)),
           cpus: os.cpus().length,
           date: new Date().toISOString(),
+          ...(profile ? { profile: { total_ms: round(profile.totalMs, 1), wall_ms: round(profile.wallMs, 1), by_name: profile.byName, by_shape: profile.byShape } } : {}),
         };
         process.stdout.write(
           `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${result.threads ?? '?'} threads): ` +
           `${result.images_per_s} img/s, ${result.ms_per_batch} ms/batch (min ${result.ms_min}) — median of ${steps} after ${warmup} warm-up; ` +
           `load ${result.load_average.join(' ')}\n`,
         );
+        if (profile) {
+          process.stdout.write(`kernels of one profiled step (${profile.totalMs.toFixed(1)} ms in kernels, ${profile.wallMs.toFixed(1)} ms wall), by name:\n${formatProfile(profile.byName, profile.totalMs)}\n`);
+          process.stdout.write(`by name and input shapes:\n${formatProfile(profile.byShape, profile.totalMs, 30)}\n`);
+        }
         if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(result, null, 2) + '\n')]);
       }),
     );

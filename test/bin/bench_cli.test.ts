@@ -1,6 +1,7 @@
 /**
- * `resdet bench`: a tiny training and inference run write consistent JSON figures; bad input (unknown
- * architecture or mode, a non-positive batch, an unknown flag) ends with one message and exit code 2.
+ * `resdet bench`: a tiny training and inference run write consistent JSON figures; --profile sums kernel
+ * times by name and input shapes; bad input (unknown architecture or mode, a non-positive batch, an unknown
+ * flag) ends with one message and exit code 2.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -42,6 +43,20 @@ describe('resdet bench', () => {
     const got = JSON.parse(fs.readFileSync(json, 'utf8'));
     checkFigures(got, 3, 3);
     expect(got).toMatchObject({ mode: 'infer', size: 28, channels: 1 });
+  });
+
+  test('--profile: kernel ms by name and by input shapes, in the output and the JSON', () => {
+    const json = path.join(tmp(), 'out.json');
+    const r = runCli(['bench', '--arch', 'resnet20', '--mode', 'infer', '--batch', '2', '--steps', '1', '--warmup', '0', '--profile', '--json', json]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/kernels of one profiled step/);
+    expect(r.stdout).toMatch(/Conv2D 2x32x32x3 3x3x3x16/);
+    const { profile } = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const conv = profile.by_name.find((k: { key: string }) => k.key === 'Conv2D');
+    expect(conv.calls).toBe(21); // 19 3x3 convolutions and 2 option-A shortcuts
+    expect(profile.total_ms).toBeGreaterThan(0);
+    expect(profile.by_shape.reduce((a: number, k: { calls: number }) => a + k.calls, 0))
+      .toBe(profile.by_name.reduce((a: number, k: { calls: number }) => a + k.calls, 0));
   });
 
   test.each([
