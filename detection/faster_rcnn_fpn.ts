@@ -35,6 +35,9 @@ export class FasterRcnnFpn extends Module implements DetectorModel {
     if (cfg.rpn.anchorSizes.length !== strides.length) {
       throw new ConfigError(`model.rpn.anchorSizes: the FPN layout takes one anchor size per level P2…P6 (${strides.length} sizes, e.g. [32, 64, 128, 256, 512]), got [${cfg.rpn.anchorSizes}]`);
     }
+    if (cfg.rpn.anchorStyle !== 'torchvision') {
+      throw new ConfigError(`model.rpn.anchorStyle: '${cfg.rpn.anchorStyle}' anchors are built for one stride-16 map (C4); the FPN layout takes 'torchvision' anchors`);
+    }
     const net = new ResNet(cfg.arch, { numClasses: 1, widthMultiplier: cfg.widthMultiplier, strideIn1x1: cfg.strideIn1x1 });
     net.fc.dispose();
     this.backbone = this.addModule('backbone', new FpnBackbone(net, cfg.fpn.outChannels));

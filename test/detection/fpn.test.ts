@@ -160,9 +160,10 @@ test('names follow torchvision; ImageNet weights go to backbone.body; freezing a
   model.dispose();
 });
 
-test('a C4-sized anchor list is a config error naming the key', () => {
+test('a C4-sized anchor list or py-faster-rcnn anchors are config errors naming the key', () => {
   expect(() => tinyModel({ model: { rpn: { anchorSizes: [128, 256, 512] } } })).toThrow(ConfigError);
   expect(() => tinyModel({ model: { rpn: { anchorSizes: [128, 256, 512] } } })).toThrow(/model\.rpn\.anchorSizes/);
+  expect(() => tinyModel({ model: { rpn: { anchorStyle: 'py-faster-rcnn' } } })).toThrow(/model\.rpn\.anchorStyle/);
 });
 
 test('gradients reach backbone.body through the RoI op', () => {
