@@ -18,6 +18,7 @@ import { buildResNet } from '../../backbone/resnet';
 import { DETECTOR_DEFAULTS, DetectorConfig } from '../../detection/config';
 import { buildDetectorModel } from '../../detection/detector_model';
 import { FasterRcnnFpn } from '../../detection/faster_rcnn_fpn';
+import { FasterRcnnC4 } from '../../detection/faster_rcnn';
 import { FeaturePyramidNetwork } from '../../detection/fpn';
 import { assignFpnLevels, multiScaleRoiAlign } from '../../detection/multi_scale_roi_align';
 import { roiAlign } from '../../detection/roi_align';
@@ -164,6 +165,15 @@ test('a C4-sized anchor list or py-faster-rcnn anchors are config errors naming 
   expect(() => tinyModel({ model: { rpn: { anchorSizes: [128, 256, 512] } } })).toThrow(ConfigError);
   expect(() => tinyModel({ model: { rpn: { anchorSizes: [128, 256, 512] } } })).toThrow(/model\.rpn\.anchorSizes/);
   expect(() => tinyModel({ model: { rpn: { anchorStyle: 'py-faster-rcnn' } } })).toThrow(/model\.rpn\.anchorStyle/);
+});
+
+test('the factory: model.type picks the layout; a config without it (older checkpoints) builds C4', () => {
+  const { type: _type, fpn: _fpn, ...older } = tinyConfig({ model: { type: 'c4', rpn: { anchorSizes: [32, 64] } } }).model;
+  const c4 = buildDetectorModel(older as DetectorConfig['model'], 3);
+  expect(c4).toBeInstanceOf(FasterRcnnC4);
+  expect(c4.classSpecificPrefixes).toEqual(['roi_heads.box_predictor']);
+  c4.dispose();
+  expect(() => buildDetectorModel({ ...older, type: 'c5' } as unknown as DetectorConfig['model'], 3)).toThrow(/model\.type/);
 });
 
 test('gradients reach backbone.body through the RoI op', () => {
