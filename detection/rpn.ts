@@ -7,6 +7,9 @@
  * kept, 256 anchors per image with at most half positive, binary cross-entropy and smooth-L1 over the
  * sampled anchors). Proposals carry no gradient (approximate joint training). Everything here is
  * synchronous so that it can run inside a gradient tape.
+ * Anchors sit on each level's nominal stride (16 for C4; 4…64 for P2…P6, as Detectron2). torchvision infers
+ * the stride as padded size // feature size, which is the same except where the padded size is not a multiple
+ * of the level's stride (P6 of an 800-pixel side: 800 // 13 = 61 instead of 64).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
@@ -17,10 +20,10 @@ import { generateAnchors } from './anchor_generator';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
 import { BalancedPositiveNegativeSampler } from './sampler';
-import { batchedNmsArrays, nmsArrays } from './nms';
 import { smoothL1Loss } from './losses';
 import { ImageSize, ImageTargets, Proposals } from './types';
-import { clipAndFilter, ioaHost, takeBoxes, topK } from './host_boxes';
+import { ioaHost } from './host_boxes';
+import { selectProposals } from './rpn_proposals';
 
 export interface RpnConfig {
   anchorSizes: number[];
@@ -48,59 +51,6 @@ export interface RpnOutput {
 export interface RpnLevel {
   stride: number;
   sizes: number[];
-}
-
-export interface ProposalOptions {
-  /** anchors kept per level (by objectness) before decoding */
-  preNmsTopN: number;
-  /** proposals kept per image after NMS, over all levels */
-  postNmsTopN: number;
-  nmsThresh: number;
-  minSize: number;
-}
-
-/**
- * Proposals of each image from host arrays: objectness logits [N*NA] and deltas [N*NA*4] over the anchors
- * [NA*4] of all levels concatenated (`perLevel[l]` anchors in level l). Per level the preNmsTopN best anchors
- * are decoded; boxes are clipped, small ones dropped, NMS runs within each level, and the postNmsTopN best
- * survivors of all levels remain, by descending objectness.
- */
-export function selectProposals(
-  obj: Float32Array,
-  del: Float32Array,
-  anchors: Float32Array,
-  perLevel: number[],
-  sizes: ImageSize[],
-  coder: BoxCoder,
-  o: ProposalOptions,
-): Proposals[] {
-  const NA = anchors.length / 4;
-  if (perLevel.reduce((s, n) => s + n, 0) !== NA) throw new Error(`selectProposals: perLevel [${perLevel}] does not add up to ${NA} anchors`);
-  const out: Proposals[] = [];
-  for (let i = 0; i < sizes.length; i++) {
-    const scores = obj.subarray(i * NA, (i + 1) * NA);
-    const picked: number[] = [];
-    const levelOf: number[] = [];
-    let offset = 0;
-    perLevel.forEach((n, l) => {
-      for (const k of topK(scores.subarray(offset, offset + n), Math.min(o.preNmsTopN, n))) {
-        picked.push(k + offset);
-        levelOf.push(l);
-      }
-      offset += n;
-    });
-    const d = takeBoxes(del.subarray(i * NA * 4, (i + 1) * NA * 4), picked);
-    const boxes = coder.decodeArrays(d, takeBoxes(anchors, picked));
-    const s = Float32Array.from(picked, (k) => scores[k]);
-    const kept = clipAndFilter(boxes, s, sizes[i], o.minSize);
-    const keep = (
-      perLevel.length === 1
-        ? nmsArrays(kept.boxes, kept.scores, o.nmsThresh)
-        : batchedNmsArrays(kept.boxes, kept.scores, Int32Array.from(kept.index, (j) => levelOf[j]), o.nmsThresh)
-    ).slice(0, o.postNmsTopN);
-    out.push({ boxes: takeBoxes(kept.boxes, keep), scores: Float32Array.from(keep, (k) => kept.scores[k]) });
-  }
-  return out;
 }
 
 /** Concatenated anchors kept per feature-map geometry (padded sizes repeat from batch to batch). */

@@ -22,7 +22,7 @@ import { FasterRcnnC4 } from '../../detection/faster_rcnn';
 import { FeaturePyramidNetwork } from '../../detection/fpn';
 import { assignFpnLevels, multiScaleRoiAlign } from '../../detection/multi_scale_roi_align';
 import { roiAlign } from '../../detection/roi_align';
-import { selectProposals } from '../../detection/rpn';
+import { selectProposals } from '../../detection/rpn_proposals';
 import { BoxCoder } from '../../detection/box_coder';
 import { JsonlLog } from '../../engine/jsonl_log';
 import { runCli, ROOT } from '../helpers/cli';
