@@ -1,6 +1,7 @@
 /**
- * Every detector config in configs/ loads, and the paper-sized ones train one step and evaluate on two images
- * (images shrunk, RoI counts cut so that it runs in seconds; architecture, pooling and losses as configured).
+ * Every detector config in configs/ loads, and the paper-sized ones (C4 and FPN layouts) train one step and
+ * evaluate on two images (images shrunk, RoI counts cut so that it runs in seconds; architecture, pooling and
+ * losses as configured).
  * ImageNet weights cannot be downloaded here: a freshly initialised torchvision-layout file of the same
  * architecture stands in for them, so the import path is exercised too.
  */
