@@ -5,11 +5,15 @@
  *   first 1x1 (`strideIn1x1`, the paper's and MSRA's models).
  * Shortcuts: option A adds a zero-padded, subsampled identity; B projects (1x1 conv + BN, named
  * `downsample.0/1`) only when the shape changes; C projects in every block. A `plain` block has no shortcut.
+ * Each convolution + batch norm (+ ReLU) runs through convBn (folded into one convolution in eval mode) and
+ * the block ends with one add + ReLU kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
 import { Conv2d } from '../engine/nn/conv2d';
 import { BatchNorm2d } from '../engine/nn/batch_norm2d';
+import { convBn } from '../engine/nn/conv_bn';
+import { addRelu } from '../engine/ops/add_relu';
 
 export type ShortcutOption = 'A' | 'B' | 'C';
 
@@ -30,7 +34,7 @@ export class Projection extends Module {
     this.bn = this.addModule('1', new BatchNorm2d(cout));
   }
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.bn.forward(this.conv.forward(x)));
+    return convBn(this.conv, this.bn, x, false);
   }
 }
 
@@ -80,7 +84,7 @@ abstract class ResidualBlock extends Module {
   protected finish(x: tf.Tensor4D, residual: tf.Tensor4D): tf.Tensor4D {
     if (this.plain) return tf.relu(residual);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return tf.relu(tf.add(residual, identity)) as tf.Tensor4D;
+    return addRelu(residual, identity);
   }
   abstract forward(x: tf.Tensor4D): tf.Tensor4D;
   dispose(): void {
@@ -105,8 +109,8 @@ export class BasicBlock extends ResidualBlock {
   }
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      return this.finish(x, this.bn2.forward(this.conv2.forward(h)));
+      const h = convBn(this.conv1, this.bn1, x, true);
+      return this.finish(x, convBn(this.conv2, this.bn2, h, false));
     });
   }
 }
@@ -133,9 +137,9 @@ export class Bottleneck extends ResidualBlock {
   }
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const h1 = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      const h2 = tf.relu(this.bn2.forward(this.conv2.forward(h1)));
-      return this.finish(x, this.bn3.forward(this.conv3.forward(h2)));
+      const h1 = convBn(this.conv1, this.bn1, x, true);
+      const h2 = convBn(this.conv2, this.bn2, h1, true);
+      return this.finish(x, convBn(this.conv3, this.bn3, h2, false));
     });
   }
 }

@@ -8,6 +8,7 @@ import { Module } from '../engine/nn/module';
 import { Conv2d } from '../engine/nn/conv2d';
 import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 import { Linear } from '../engine/nn/linear';
+import { convBn } from '../engine/nn/conv_bn';
 import { ResLayer, ShortcutOption } from './blocks';
 import { ArchSpec, archSpec } from './archs';
 import { loadBackboneWeights } from './load_weights';
@@ -72,7 +73,7 @@ export class ResNet extends Module {
 
   stem(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
+      const h = convBn(this.conv1, this.bn1, x, true);
       return this.spec.style === 'imagenet' ? tf.maxPool(h, 3, 2, 1) : h;
     });
   }

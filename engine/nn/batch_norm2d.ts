@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module, Parameter } from './module';
 import { batchNormInference, batchNormTrain } from '../ops/batch_norm';
+import { releaseFolded } from './conv_bn';
 
 export class BatchNorm2d extends Module {
   readonly weight: Parameter;
@@ -26,6 +27,11 @@ export class BatchNorm2d extends Module {
 
   protected onFreeze(): void {
     this.frozen = true;
+  }
+
+  /** The copy folded into a convolution for eval mode (conv_bn.ts), if any. */
+  protected onDispose(): void {
+    releaseFolded(this);
   }
 
   forward<T extends tf.Tensor>(x: T): T {

@@ -145,7 +145,11 @@ export abstract class Module {
     return { missing, unexpected };
   }
 
+  /** Hook for modules that hold tensors besides parameters and buffers (called by dispose on every module). */
+  protected onDispose(): void {}
+
   dispose(): void {
+    for (const [, m] of this.namedModules()) m.onDispose();
     for (const [, p] of this.namedParameters()) p.variable.dispose();
     for (const [, b] of this.namedBuffers()) b.dispose();
   }

@@ -1,0 +1,77 @@
+/**
+ * A convolution followed by batch norm (and optionally ReLU), the unit of every ResNet. In training (batch
+ * statistics, or frozen batch norm while training) it is conv, then batch norm, then ReLU. In eval mode the batch
+ * norm is folded into the convolution — filter w·a and bias β − μ·a (+ b·a for a conv bias) with
+ * a = γ / √(σ² + ε), as torch.jit / ONNX exports do — and runs as one fused convolution with bias and ReLU: one
+ * pass over the activations instead of three. The folded filter and bias are cached and recomputed when any of
+ * the variables they come from has been assigned (new data), so loading weights or training in between is safe.
+ * Under a gradient tape nothing is cached (gradients flow through the fold).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Conv2d } from './conv2d';
+import type { BatchNorm2d } from './batch_norm2d';
+
+interface Folded {
+  /** data ids of conv weight, conv bias, γ, β, μ, σ² when folded */
+  sources: object[];
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+const cache = new WeakMap<BatchNorm2d, Folded>();
+const NONE = {};
+
+function sourcesOf(conv: Conv2d, bn: BatchNorm2d): object[] {
+  const vars: Array<tf.Tensor | null> = [conv.weight.variable, conv.bias?.variable ?? null, bn.weight.variable, bn.bias.variable, bn.runningMean, bn.runningVar];
+  return vars.map((v) => (v ? v.dataId : NONE));
+}
+
+function fold(conv: Conv2d, bn: BatchNorm2d): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const a = tf.div(bn.weight.variable, tf.sqrt(tf.add(bn.runningVar, bn.eps)));
+    let bias = tf.sub(bn.bias.variable, tf.mul(bn.runningMean, a));
+    if (conv.bias) bias = tf.add(bias, tf.mul(conv.bias.variable, a));
+    return { filter: tf.mul(conv.weight.variable, a) as tf.Tensor4D, bias: bias as tf.Tensor1D };
+  });
+}
+
+function same(a: object[], b: object[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The folded filter and bias (cached outside gradient tapes; the caller must not dispose cached ones). */
+function folded(conv: Conv2d, bn: BatchNorm2d): { filter: tf.Tensor4D; bias: tf.Tensor1D; owned: boolean } {
+  if (tf.engine().state.gradientDepth > 0) return { ...fold(conv, bn), owned: true };
+  const sources = sourcesOf(conv, bn);
+  const hit = cache.get(bn);
+  if (hit && same(hit.sources, sources)) return { filter: hit.filter, bias: hit.bias, owned: false };
+  if (hit) tf.dispose([hit.filter, hit.bias]);
+  const f = fold(conv, bn);
+  tf.keep(f.filter);
+  tf.keep(f.bias);
+  cache.set(bn, { sources, ...f });
+  return { ...f, owned: false };
+}
+
+/** Frees the folded copy kept for `bn` (when the module is disposed). */
+export function releaseFolded(bn: BatchNorm2d): void {
+  const hit = cache.get(bn);
+  if (hit) tf.dispose([hit.filter, hit.bias]);
+  cache.delete(bn);
+}
+
+/** relu?(bn(conv(x))), folded into one convolution in eval mode. */
+export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: boolean): tf.Tensor4D {
+  if (bn.training) {
+    return tf.tidy(() => {
+      const y = bn.forward(conv.forward(x));
+      return relu ? tf.relu(y) : y;
+    });
+  }
+  const f = folded(conv, bn);
+  try {
+    return tf.fused.conv2d({ x, filter: f.filter, bias: f.bias, strides: conv.stride, pad: conv.padding, activation: relu ? 'relu' : 'linear' });
+  } finally {
+    if (f.owned) tf.dispose([f.filter, f.bias]);
+  }
+}
