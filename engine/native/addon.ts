@@ -11,7 +11,9 @@ import * as path from 'path';
 export interface NativeAddon {
   info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
   setThreads(n: number): number;
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array): void;
+  /** wid > 0: the same weights come again unchanged; the addon keeps them in its layout until releaseWeights(wid) */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, wid?: number): void;
+  releaseWeights(wid: number): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
   batchNormTrain(x: Float32Array, scale: Float32Array, offset: Float32Array, y: Float32Array,
@@ -27,6 +29,12 @@ export interface NativeAddon {
   pool(isMax: boolean, x: Float32Array, y: Float32Array, geom: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** geom [N, H, W, C, K, oh, ow, samplingRatio, aligned ? 1 : 0]; rois [K,5] rows (batch, x1, y1, x2, y2). */
+  roiAlign(features: Float32Array, rois: Float32Array, out: Float32Array, geom: Int32Array, spatialScale: number): void;
+  roiAlignGrad(dy: Float32Array, rois: Float32Array, dx: Float32Array, geom: Int32Array, spatialScale: number): void;
+  /** geom [N, H, W, C, K, oh, ow]. */
+  roiPool(features: Float32Array, rois: Float32Array, out: Float32Array, geom: Int32Array, spatialScale: number): void;
+  roiPoolGrad(dy: Float32Array, features: Float32Array, rois: Float32Array, dx: Float32Array, geom: Int32Array, spatialScale: number): void;
 }
 
 /** The folder holding binding.gyp and build/ (this file runs from engine/native or dist/engine/native). */

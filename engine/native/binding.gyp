@@ -9,7 +9,8 @@
         "src/matmul.cc",
         "src/pool.cc",
         "src/elementwise.cc",
-        "src/reduce.cc"
+        "src/reduce.cc",
+        "src/roi.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

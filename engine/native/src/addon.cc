@@ -7,6 +7,8 @@
 
 namespace rn {
 
+void InitRoi(Napi::Env env, Napi::Object exports);  // roi.cc: RoIAlign / RoIPool forward and backward
+
 dnnl::engine &cpu() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
   return e;
@@ -57,6 +59,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPool(env, exports);
   InitElementwise(env, exports);
   InitReduce(env, exports);
+  InitRoi(env, exports);
   return exports;
 }
 
