@@ -19,10 +19,11 @@ const registered = new Set<string>();
 function kernelsFor(backendName: string): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
   if (backendName === 'cpu' || backendName === 'wasm') out.push(...batchNormKernels(backendName));
-  // the native backend keeps tfjs-cpu's TypedArray storage, so these JavaScript kernels serve it as they are
+  // the native backend has its own RoI kernels (engine/native/kernels/roi.ts); it keeps tfjs-cpu's TypedArray
+  // storage, so the other JavaScript kernels serve it as they are
+  if (backendName === 'cpu' || backendName === 'wasm') out.push(...roiAlignKernels(backendName), ...roiPoolKernels(backendName));
   if (backendName === 'cpu' || backendName === 'wasm' || backendName === 'native') {
-    out.push(...roiAlignKernels(backendName), ...roiPoolKernels(backendName), ...boxIouKernels(backendName));
-    out.push(unsortedSegmentSumKernel(backendName));
+    out.push(...boxIouKernels(backendName), unsortedSegmentSumKernel(backendName));
   }
   if (backendName === 'wasm') out.push(...wasmTrainingKernels());
   return out;

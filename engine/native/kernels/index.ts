@@ -6,8 +6,10 @@ import { matMulKernels } from './matmul';
 import { elementwiseKernels } from './elementwise';
 import { reduceKernels } from './reduce';
 import { poolKernels } from './pool';
+import { roiKernels } from './roi';
 import { reluGradKernel } from '../relu_grad';
 
 export function nativeKernels(): tf.KernelConfig[] {
-  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), ...poolKernels(), reluGradKernel];
+  return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), ...poolKernels(),
+    ...roiKernels(), reluGradKernel];
 }
