@@ -2,10 +2,13 @@
  * The `native` tfjs backend: tfjs-cpu's TypedArray storage and kernels, with resdet's oneDNN addon behind
  * the kernels that matter (engine/native/kernels/). Outputs of native kernels come from a buffer pool
  * (buffer_pool.ts); every path that hands a backend array out (readSync, hence dataSync / data /
- * arraySync, and arrays written under a second data id) marks it escaped so it is never reused.
+ * arraySync, and arrays written under a second data id) marks it escaped so it is never reused. Disposing
+ * data also frees the addon's copy of it in convolution-weight layout (weight_ids.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BufferPool } from './buffer_pool';
+import { takeWeightId } from './weight_ids';
+import { nativeAddon } from './addon';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu') as {
@@ -66,7 +69,11 @@ export class NativeBackend extends MathBackendCPU {
   disposeData(dataId: object, force = false): boolean {
     const values = this.data.get(dataId)?.values;
     const released = super.disposeData(dataId, force);
-    if (released && values !== undefined && !this.data.has(dataId)) this.pool.give(values);
+    if (released && !this.data.has(dataId)) {
+      if (values !== undefined) this.pool.give(values);
+      const wid = takeWeightId(dataId);
+      if (wid > 0) nativeAddon()?.releaseWeights(wid);
+    }
     return released;
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Convolutions on oneDNN: Conv2D, FusedConv2D (bias and ReLU as post-ops; other activations, PReLU weights
- * and non-vector biases go to tfjs-cpu), Conv2DBackpropInput, Conv2DBackpropFilter. NHWC only.
+ * and non-vector biases go to tfjs-cpu), Conv2DBackpropInput, Conv2DBackpropFilter. NHWC only. Filters used
+ * again unchanged stay in oneDNN's layout in the addon (weight_ids.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs, addon, isChannelsLast, nativeKernel, nb } from './common';
+import { reusedWeightId } from '../weight_ids';
 
 type Info = tf.backend_util.Conv2DInfo;
 
@@ -39,7 +41,7 @@ function forward(args: KernelArgs, fused: boolean) {
     if (!bv || bias.shape.length !== 1 || bias.shape[0] !== c.outChannels) return null;
   }
   const out = be.allocF32([c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
-  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu'));
+  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu'), reusedWeightId(filter.dataId));
   return out.info;
 }
 

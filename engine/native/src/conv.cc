@@ -1,6 +1,8 @@
 // 2-D convolution on oneDNN: NHWC activations, HWIO weights in the caller's buffers; oneDNN picks its own
 // weight layout and the reorders from/to HWIO are cached with the primitives, by shape.
-//   conv2d(x, w, bias|null, y, geom)                forward, optional bias and ReLU post-op
+//   conv2d(x, w, bias|null, y, geom, wid)           forward, optional bias and ReLU post-op; wid > 0 marks
+//                                                   weights used again unchanged (eval mode): their copy in
+//                                                   the primitive's layout is kept until releaseWeights(wid)
 //   conv2dBackpropInput(dy, w, dx, geom)            gradient w.r.t. the input
 //   conv2dBackpropFilter(x, dy, dw, geom)           gradient w.r.t. the HWIO filter
 // geom: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu]
@@ -84,6 +86,24 @@ struct Fwd {
   convolution_forward prim;
   WeightLayout w;
 };
+
+/** Weights the caller will pass again unchanged, kept in each primitive layout they were used in, by id. */
+std::unordered_map<int64_t, std::vector<std::pair<memory::desc, memory>>> &packed() {
+  static std::unordered_map<int64_t, std::vector<std::pair<memory::desc, memory>>> m;
+  return m;
+}
+
+/** The weights memory for a forward primitive: the kept copy of weights `id` (made on first use), or a reorder. */
+memory FwdWeights(Fwd &p, const float *w, int64_t id) {
+  if (id <= 0 || p.w.same) return p.w.in(w);
+  auto &layouts = packed()[id];
+  for (auto &e : layouts)
+    if (e.first == p.w.prim) return e.second;
+  memory m(p.w.prim, cpu());
+  p.w.reorder_.execute(strm(), {{DNNL_ARG_FROM, Wrap(p.w.user, w)}, {DNNL_ARG_TO, m}});
+  layouts.emplace_back(p.w.prim, m);
+  return m;
+}
 struct BwdData {
   convolution_backward_data prim;
   WeightLayout w;
@@ -140,9 +160,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo &info) {
     Geom g(info[4]);
     const float *bias = F32(info[2]);
     Fwd &p = fwd(g, bias != nullptr);
+    const int64_t wid = info.Length() > 5 && info[5].IsNumber() ? I64(info[5]) : 0;
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, Wrap(g.src(), F32(info[0]))},
-        {DNNL_ARG_WEIGHTS, p.w.in(F32(info[1]))},
+        {DNNL_ARG_WEIGHTS, FwdWeights(p, F32(info[1]), wid)},
         {DNNL_ARG_DST, Wrap(g.dst(), F32(info[3]))},
     };
     if (bias) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
@@ -175,12 +196,17 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value ReleaseWeights(const Napi::CallbackInfo &info) {
+  return Guard(info, [&] { packed().erase(I64(info[0])); });
+}
+
 }  // namespace
 
 void InitConv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
+  exports.Set("releaseWeights", Napi::Function::New(env, ReleaseWeights));
 }
 
 }  // namespace rn
