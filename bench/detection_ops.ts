@@ -2,11 +2,14 @@
  * Detection ops against torchvision's CPU ops on the same machine, the cases of
  * ../shared/bench/torch_ops.py: NMS 12,000 boxes IoU 0.7; batched NMS 20,000 boxes 80 classes IoU 0.5;
  * RoIAlign 512 RoIs 14x14 on 1x38x50x1024 (scale 1/16, sampling 0, aligned) forward and forward+backward;
- * box IoU 2000x50. Median ms per backend (wasm = the default offline, cpu), torchvision's figures from
- * running torch_ops.py (2 threads) in the same run, or TORCH_BASELINES.md's when it cannot run.
- * Inputs follow torch_ops.py's generators (same distributions, resdet's Rng, not the same numbers).
+ * box IoU 2000x50; and RoIPool on the RoIAlign case, forward and forward+backward (torchvision's figures from
+ * bench/torch_roi_pool.py: torch_ops.py has no roi_pool). Median ms per backend (--backends, first one in the
+ * ratio columns: wasm = the default offline, native = resdet's oneDNN addon when built, cpu), torchvision's
+ * figures from running the scripts (2 threads) in the same run, or TORCH_BASELINES.md's when they cannot run
+ * (none for RoIPool). Inputs follow torch_ops.py's generators (same distributions, resdet's Rng, not the same
+ * numbers).
  *
- *   npx tsc -p . && node dist/bench/detection_ops.js [--runs 11] [--backends wasm,cpu] [--append bench/RESULTS.md] [--no-torch]
+ *   npx tsc -p . && node dist/bench/detection_ops.js [--runs 11] [--backends wasm,cpu | native,wasm] [--append bench/RESULTS.md] [--no-torch]
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'child_process';
@@ -14,14 +17,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../engine/backend';
+import { nativeThreadSetting } from '../engine/native/addon';
 import { Rng } from '../engine/rng';
 import { boxIou } from '../detection/box_ops';
 import { batchedNms, nms } from '../detection/nms';
 import { roiAlign } from '../detection/roi_align';
+import { roiPool } from '../detection/roi_pool';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_ops.py');
-/** TORCH_BASELINES.md, 2 threads (ms). */
-const TORCH_FALLBACK: Record<string, number> = { nms: 95.1, batched: 22.3, raFwd: 474, raFwdBwd: 4890, iou: 0.42 };
+const TORCH_POOL_SCRIPT = path.resolve(__dirname, '..', '..', 'bench', 'torch_roi_pool.py');
+/** TORCH_BASELINES.md, 2 threads (ms); it has no RoIPool figures. */
+const TORCH_FALLBACK: Record<string, number> = { nms: 95.1, batched: 22.3, raFwd: 474, raFwdBwd: 4890, iou: 0.42, rpFwd: NaN, rpFwdBwd: NaN };
 const TORCH_KEYS: Record<string, string> = {
   nms: 'nms_12000_iou0.7',
   batched: 'batched_nms_20000_80cls_iou0.5',
@@ -29,12 +35,15 @@ const TORCH_KEYS: Record<string, string> = {
   raFwdBwd: 'roi_align_512x1024x14x14_fwd_bwd',
   iou: 'box_iou_2000x50',
 };
+const TORCH_POOL_KEYS: Record<string, string> = { rpFwd: 'roi_pool_512x1024x14x14_fwd', rpFwdBwd: 'roi_pool_512x1024x14x14_fwd_bwd' };
 const LABELS: Record<string, string> = {
   nms: 'NMS 12,000 boxes, IoU 0.7',
   batched: 'batched NMS 20,000 boxes, 80 classes, IoU 0.5',
   raFwd: 'RoIAlign fwd 512 RoIs 14x14, 1x38x50x1024',
   raFwdBwd: 'RoIAlign fwd+bwd, same',
   iou: 'box IoU 2000x50',
+  rpFwd: 'RoIPool fwd 512 RoIs 14x14, 1x38x50x1024',
+  rpFwdBwd: 'RoIPool fwd+bwd, same',
 };
 
 function arg(name: string, dflt: string): string {
@@ -116,6 +125,10 @@ async function benchBackend(name: string, runs: number, cpu: Record<string, numb
   res.raFwd = await timeMs(() => roiAlign(feat, r, opts).dispose(), runs, 'raFwd');
   const g = tf.grad((f: tf.Tensor) => roiAlign(f as tf.Tensor4D, r, opts));
   res.raFwdBwd = await timeMs(() => g(feat, dy).dispose(), Math.max(3, Math.floor(runs / 2)), 'raFwdBwd');
+  const poolOpts = { outputSize: opts.outputSize, spatialScale: opts.spatialScale };
+  res.rpFwd = await timeMs(() => roiPool(feat, r, poolOpts).dispose(), runs, 'rpFwd');
+  const gp = tf.grad((f: tf.Tensor) => roiPool(f as tf.Tensor4D, r, poolOpts));
+  res.rpFwdBwd = await timeMs(() => gp(feat, dy).dispose(), Math.max(3, Math.floor(runs / 2)), 'rpFwdBwd');
 
   const a = tf.tensor2d(jitteredBoxes(rng, 2000, 50), [2000, 4]);
   const bb = tf.tensor2d(jitteredBoxes(rng, 50, 50), [50, 4]);
@@ -124,19 +137,31 @@ async function benchBackend(name: string, runs: number, cpu: Record<string, numb
   return res;
 }
 
-function runTorch(runs: number): { figures: Record<string, number>; source: string } {
-  const p = spawnSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', '2', '--runs', String(runs)], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
+/** The figures of `keys` from one torchvision script's JSON line, or why it could not run. */
+function runScript(script: string, runs: number, keys: Record<string, string>): { figures: Record<string, number>; json: Record<string, unknown> } | string {
+  const p = spawnSync('/usr/bin/python3', [script, '--threads', '2', '--runs', String(runs)], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
   if (p.status === 0) {
     try {
       const j = JSON.parse(p.stdout.trim().split('\n').pop()!);
       const figures: Record<string, number> = {};
-      for (const [k, key] of Object.entries(TORCH_KEYS)) figures[k] = j[key].median_ms;
-      return { figures, source: `torch_ops.py --threads 2 --runs ${runs} in this run (torch ${j.torch}, torchvision ${j.torchvision})` };
+      for (const [k, key] of Object.entries(keys)) figures[k] = j[key].median_ms;
+      return { figures, json: j };
     } catch {
       /* fall through */
     }
   }
-  return { figures: TORCH_FALLBACK, source: `TORCH_BASELINES.md (torch_ops.py could not run: ${(p.stderr || String(p.error)).split('\n')[0]})` };
+  return (p.stderr || String(p.error)).split('\n')[0];
+}
+
+function runTorch(runs: number): { figures: Record<string, number>; source: string } {
+  const ops = runScript(TORCH_SCRIPT, runs, TORCH_KEYS);
+  const pool = runScript(TORCH_POOL_SCRIPT, runs, TORCH_POOL_KEYS);
+  const figures = { ...TORCH_FALLBACK, ...(typeof ops === 'string' ? {} : ops.figures), ...(typeof pool === 'string' ? {} : pool.figures) };
+  const source = typeof ops === 'string'
+    ? `TORCH_BASELINES.md (torch_ops.py could not run: ${ops})`
+    : `torch_ops.py --threads 2 --runs ${runs} in this run (torch ${ops.json.torch}, torchvision ${ops.json.torchvision})`;
+  const poolSource = typeof pool === 'string' ? `RoIPool: n/a (bench/torch_roi_pool.py could not run: ${pool})` : `RoIPool: bench/torch_roi_pool.py in this run`;
+  return { figures, source: `${source}; ${poolSource}` };
 }
 
 async function main(): Promise<void> {
@@ -151,7 +176,8 @@ async function main(): Promise<void> {
     ? { figures: TORCH_FALLBACK, source: 'TORCH_BASELINES.md (--no-torch)' }
     : runTorch(runs);
   const load1 = os.loadavg()[0];
-  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a');
   const w = backends[0];
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const head = [`op`, `resdet ${w} (ms)`, `resdet ${w} CPU (ms)`, ...backends.slice(1).map((b) => `resdet ${b} (ms)`),
@@ -159,8 +185,7 @@ async function main(): Promise<void> {
   const lines = [row(head), row(head.map((_, i) => (i ? '---:' : '---')))];
   for (const k of Object.keys(LABELS)) {
     lines.push(row([LABELS[k], fmt(ours[w][k]), fmt(cpu[w][k]), ...backends.slice(1).map((b) => fmt(ours[b][k])),
-      fmt(torch.figures[k]), fmt(TORCH_FALLBACK[k]), `${(ours[w][k] / torch.figures[k]).toFixed(2)}x`,
-      `${(cpu[w][k] / TORCH_FALLBACK[k]).toFixed(2)}x`]));
+      fmt(torch.figures[k]), fmt(TORCH_FALLBACK[k]), ratio(ours[w][k], torch.figures[k]), ratio(cpu[w][k], TORCH_FALLBACK[k])]));
   }
   const kept = backends.map((b) => `${b}: NMS kept ${ours[b].nmsKept}, batched NMS kept ${ours[b].batchedKept}`).join('; ');
   const table = lines.join('\n');
@@ -176,12 +201,12 @@ async function main(): Promise<void> {
       '## Detection ops',
       '',
       `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus.length} cores (${cpus[0]?.model ?? '?'}), node ${process.version}, ` +
-        `backends ${backends.join(' and ')} (wasm is the default offline backend; 1 thread, SIMD), median of ${runs} runs ` +
+        `backends ${backends.join(' and ')} (wasm: 1 thread, SIMD; native: the oneDNN addon, ${nativeThreadSetting()} threads), median of ${runs} runs ` +
         `(fwd+bwd ${Math.max(3, Math.floor(runs / 2))}, IoU ${Math.max(runs, 101)}). Goal: within 2x of torchvision on the default backend.`,
       `torchvision: ${torch.source}. Inputs from the same generators with a different RNG (${kept}).`,
       `Wall-clock medians; "CPU" = resdet's process CPU time per call (${loadNote}: other jobs shared the 2 cores, so`,
       'wall times of both sides are inflated; "quiet machine" = TORCH_BASELINES.md, torch_ops.py with 2 threads on an idle machine).',
-      'Command: `npx tsc -p . && node dist/bench/detection_ops.js --append bench/RESULTS.md`',
+      `Command: \`npx tsc -p . && node dist/bench/detection_ops.js --backends ${backends.join(',')} --runs ${runs} --append bench/RESULTS.md\``,
       '',
       table,
       '',
