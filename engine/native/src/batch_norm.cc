@@ -1,83 +1,162 @@
-// Batch norm in training on oneDNN, channels last, matching resdet's ResdetBatchNormTrain(Grad):
+// Batch norm in training, channels last, matching resdet's ResdetBatchNormTrain(Grad), in OpenMP loops:
 //   batchNormTrain(x, scale, offset, y, mean, variance, shape, eps)   batch statistics, biased variance
 //   batchNormTrainGrad(dy, x, scale, mean, variance, dx, dscale, doffset, shape, eps)
-// shape: Int32Array [N, H, W, C] (nhwc) or [rows, C] (nc); primitives cached by shape and epsilon.
+// shape: Int32Array [N, H, W, C] or [rows, C]; both are rows x C here. Each thread sums its band of rows per
+// channel (of x minus its first row, in float over blocks of 64 rows, in double across blocks), the bands are
+// combined, then every element is written in a second pass.
+// Not oneDNN's batch normalization: its threads meet at spinning barriers inside the primitive, and on a busy
+// machine a thread spinning for a descheduled peer holds the core that peer needs (measured on 2 cores under
+// load ~10: ResNet-20 training steps 2-3x longer than with these loops, whose barriers are OpenMP's, which
+// sleep under OMP_WAIT_POLICY=PASSIVE).
 #include "common.h"
-#include <memory>
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
 
 namespace rn {
 namespace {
 
-using namespace dnnl;
-
-const auto kFlags = normalization_flags::use_scale | normalization_flags::use_shift;
-
-struct Shape {
-  dims d;
-  int64_t C;
-  float eps;
-  Shape(const Napi::Value &v, const Napi::Value &e) : eps(static_cast<float>(Dbl(e))) {
+struct Rows {
+  int64_t R, C;
+  explicit Rows(const Napi::Value &v) {
     auto a = v.As<Napi::Int32Array>();
-    if (a.ElementLength() == 4) d = {a[0], a[3], a[1], a[2]};
-    else d = {a[0], a[1]};
-    C = d[1];
-  }
-  memory::desc data() const { return {d, f32, d.size() == 4 ? tag::nhwc : tag::nc}; }
-  memory::desc vec() const { return {{C}, f32, tag::a}; }
-  std::string key(const char *kind) const {
-    std::string k = Key(kind, {static_cast<int64_t>(d.size()), int64_t(eps * 1e9)});
-    for (auto x : d) k += ':' + std::to_string(x);
-    return k;
-  }
-  batch_normalization_forward::primitive_desc fwdPd() const {
-    batch_normalization_forward::desc fd(prop_kind::forward_training, data(), eps, kFlags);
-    return batch_normalization_forward::primitive_desc(fd, cpu());
+    const size_t n = a.ElementLength();
+    C = a[n - 1];
+    R = 1;
+    for (size_t i = 0; i + 1 < n; i++) R *= a[i];
   }
 };
 
-template <typename P>
-P &cached(const std::string &key, P (*make)(const Shape &), const Shape &s) {
-  static std::unordered_map<std::string, std::unique_ptr<P>> cache;
-  auto &e = cache[key];
-  if (!e) e.reset(new P(make(s)));
-  return *e;
+/** Rows summed in float before the sums go into double accumulators. */
+constexpr int64_t kBlock = 64;
+
+/** Thread t's band of R rows out of nt. */
+inline void band(int64_t R, int t, int nt, int64_t &r0, int64_t &r1) {
+  r0 = R * t / nt;
+  r1 = R * (t + 1) / nt;
 }
 
-batch_normalization_forward makeFwd(const Shape &s) { return batch_normalization_forward(s.fwdPd()); }
-batch_normalization_backward makeBwd(const Shape &s) {
-  batch_normalization_backward::desc bd(prop_kind::backward, s.data(), s.data(), s.eps, kFlags);
-  return batch_normalization_backward(batch_normalization_backward::primitive_desc(bd, cpu(), s.fwdPd()));
+/** Sums a[t*2C .. t*2C+2C) over the nt threads into out[0..2C). */
+inline void combine(const std::vector<double> &part, int nt, int64_t C, std::vector<double> &out) {
+  out.assign(2 * C, 0.0);
+  for (int t = 0; t < nt; t++)
+    for (int64_t c = 0; c < 2 * C; c++) out[c] += part[t * 2 * C + c];
+}
+
+void Forward(const float *x, const float *g, const float *b, float *y, float *mean, float *var, int64_t R, int64_t C,
+             float eps) {
+  const bool par = R * C >= kParallelMin;
+  const int maxT = par ? omp_get_max_threads() : 1;
+  std::vector<double> part(static_cast<size_t>(maxT) * 2 * C, 0.0), tot;
+  std::vector<float> scale(C), shift(C);
+#pragma omp parallel if (par)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t r0, r1;
+    band(R, t, nt, r0, r1);
+    double *s = &part[t * 2 * C], *q = s + C;
+    std::vector<float> fs(C), fq(C);  // float sums over blocks of kBlock rows, added up in double
+    for (int64_t rb = r0; rb < r1; rb += kBlock) {
+      std::fill(fs.begin(), fs.end(), 0.f);
+      std::fill(fq.begin(), fq.end(), 0.f);
+      for (int64_t r = rb; r < std::min(rb + kBlock, r1); r++) {
+        const float *xr = x + r * C;
+        for (int64_t c = 0; c < C; c++) {
+          const float d = xr[c] - x[c];  // shifted by the first row: no cancellation when |mean| >> std
+          fs[c] += d;
+          fq[c] += d * d;
+        }
+      }
+      for (int64_t c = 0; c < C; c++) {
+        s[c] += fs[c];
+        q[c] += fq[c];
+      }
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      combine(part, nt, C, tot);
+      for (int64_t c = 0; c < C; c++) {
+        const double d = tot[c] / R, v = std::max(tot[C + c] / R - d * d, 0.0);
+        mean[c] = static_cast<float>(x[c] + d);
+        var[c] = static_cast<float>(v);
+        const float a = g[c] / std::sqrt(var[c] + eps);
+        scale[c] = a;
+        shift[c] = b[c] - mean[c] * a;
+      }
+    }
+    for (int64_t r = r0; r < r1; r++) {
+      const float *xr = x + r * C;
+      float *yr = y + r * C;
+      for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+    }
+  }
+}
+
+void Backward(const float *dy, const float *x, const float *g, const float *mean, const float *var, float *dx,
+              float *dg, float *db, int64_t R, int64_t C, float eps) {
+  const bool par = R * C >= kParallelMin;
+  const int maxT = par ? omp_get_max_threads() : 1;
+  std::vector<double> part(static_cast<size_t>(maxT) * 2 * C, 0.0), tot;
+  std::vector<float> rstd(C), k0(C), k1(C), k2(C);
+  for (int64_t c = 0; c < C; c++) rstd[c] = 1.f / std::sqrt(var[c] + eps);
+#pragma omp parallel if (par)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t r0, r1;
+    band(R, t, nt, r0, r1);
+    double *sdy = &part[t * 2 * C], *sdyx = sdy + C;  // sum dy, sum dy * (x - mean)
+    std::vector<float> fa(C), fb(C);
+    for (int64_t rb = r0; rb < r1; rb += kBlock) {
+      std::fill(fa.begin(), fa.end(), 0.f);
+      std::fill(fb.begin(), fb.end(), 0.f);
+      for (int64_t r = rb; r < std::min(rb + kBlock, r1); r++) {
+        const float *dyr = dy + r * C, *xr = x + r * C;
+        for (int64_t c = 0; c < C; c++) {
+          fa[c] += dyr[c];
+          fb[c] += dyr[c] * (xr[c] - mean[c]);
+        }
+      }
+      for (int64_t c = 0; c < C; c++) {
+        sdy[c] += fa[c];
+        sdyx[c] += fb[c];
+      }
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      combine(part, nt, C, tot);
+      for (int64_t c = 0; c < C; c++) {
+        const float dbeta = static_cast<float>(tot[c]), dgamma = static_cast<float>(tot[C + c] * rstd[c]);
+        db[c] = dbeta;
+        dg[c] = dgamma;
+        // dx = g * rstd * (dy - dbeta / R - xhat * dgamma / R), xhat = (x - mean) * rstd
+        k0[c] = dbeta / static_cast<float>(R);
+        k1[c] = g[c] * rstd[c];
+        k2[c] = dgamma * rstd[c] / static_cast<float>(R);
+      }
+    }
+    for (int64_t r = r0; r < r1; r++) {
+      const float *dyr = dy + r * C, *xr = x + r * C;
+      float *dxr = dx + r * C;
+      for (int64_t c = 0; c < C; c++) dxr[c] = k1[c] * (dyr[c] - k0[c] - (xr[c] - mean[c]) * k2[c]);
+    }
+  }
 }
 
 Napi::Value Train(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
-    Shape s(info[6], info[7]);
-    auto &p = cached(s.key("bn_fwd"), makeFwd, s);
-    p.execute(strm(), {{DNNL_ARG_SRC, Wrap(s.data(), F32(info[0]))},
-                       {DNNL_ARG_SCALE, Wrap(s.vec(), F32(info[1]))},
-                       {DNNL_ARG_SHIFT, Wrap(s.vec(), F32(info[2]))},
-                       {DNNL_ARG_DST, Wrap(s.data(), F32(info[3]))},
-                       {DNNL_ARG_MEAN, Wrap(s.vec(), F32(info[4]))},
-                       {DNNL_ARG_VARIANCE, Wrap(s.vec(), F32(info[5]))}});
-    strm().wait();
+    Rows s(info[6]);
+    Forward(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), F32(info[5]), s.R, s.C,
+            static_cast<float>(Dbl(info[7])));
   });
 }
 
 Napi::Value TrainGrad(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
-    Shape s(info[8], info[9]);
-    auto &p = cached(s.key("bn_bwd"), makeBwd, s);
-    p.execute(strm(), {{DNNL_ARG_DIFF_DST, Wrap(s.data(), F32(info[0]))},
-                       {DNNL_ARG_SRC, Wrap(s.data(), F32(info[1]))},
-                       {DNNL_ARG_SCALE, Wrap(s.vec(), F32(info[2]))},
-                       // required by oneDNN with use_shift but not read by the backward pass
-                       {DNNL_ARG_SHIFT, Wrap(s.vec(), F32(info[2]))},
-                       {DNNL_ARG_MEAN, Wrap(s.vec(), F32(info[3]))},
-                       {DNNL_ARG_VARIANCE, Wrap(s.vec(), F32(info[4]))},
-                       {DNNL_ARG_DIFF_SRC, Wrap(s.data(), F32(info[5]))},
-                       {DNNL_ARG_DIFF_SCALE, Wrap(s.vec(), F32(info[6]))},
-                       {DNNL_ARG_DIFF_SHIFT, Wrap(s.vec(), F32(info[7]))}});
-    strm().wait();
+    Rows s(info[8]);
+    Backward(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), F32(info[5]), F32(info[6]),
+             F32(info[7]), s.R, s.C, static_cast<float>(Dbl(info[9])));
   });
 }
 
