@@ -87,9 +87,9 @@ abstract class ResidualBlock extends Module {
     return addRelu(residual, identity);
   }
   abstract forward(x: tf.Tensor4D): tf.Tensor4D;
-  dispose(): void {
+  /** The option-A filter is no parameter: freed here, whichever module's dispose runs (block or network). */
+  protected onDispose(): void {
     if (this.downsample instanceof ZeroPadShortcut) this.downsample.dispose();
-    super.dispose();
   }
 }
 

@@ -2,7 +2,8 @@
  * Batch norm folded into the convolution in eval mode (engine/nn/conv_bn.ts): the same outputs as conv, then
  * batch norm with running statistics, then ReLU (to 1e-5 relative, on cpu and, when built, native), for basic
  * and bottleneck ResNets with non-trivial statistics; new weights and statistics take effect (the cached fold is
- * refreshed); gradients in eval mode still reach the weights; no tensor leaks, and dispose frees the cache.
+ * refreshed); gradients in eval mode still reach the weights; no tensor leaks, and dispose frees the cache (and
+ * the option-A shortcut filters).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
@@ -56,6 +57,7 @@ describe.each(backends)('conv + batch norm folded in eval mode (%s)', (backend) 
     ['resnet50', { widthMultiplier: 0.125, numClasses: 7 }, [1, 36, 36, 3]],
     ['resnet18', { widthMultiplier: 0.25, shortcut: 'C' as const, numClasses: 5 }, [1, 33, 33, 2]],
   ])('%s: folded = conv, batch norm, ReLU', (arch, opts, xs) => {
+    const start = tf.memory().numTensors;
     const m = buildResNet(arch, { ...opts, inputChannels: xs[3] });
     randomiseStatistics(m, 3);
     const x = T(xs, 7) as tf.Tensor4D;
@@ -80,10 +82,19 @@ describe.each(backends)('conv + batch norm folded in eval mode (%s)', (backend) 
     expect(relErr(got2.dataSync() as Float32Array, first)).toBeGreaterThan(1e-3);
     tf.dispose([got2, want2]);
     expect(tf.memory().numTensors - before).toBe(cached); // old folds released when refreshed
-    const params = m.namedParameters().length + m.namedBuffers().length;
     m.dispose();
-    expect(tf.memory().numTensors).toBe(before - params);
     x.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  test('dispose frees everything a network made: folded copies and option-A shortcut filters', () => {
+    const before = tf.memory().numTensors;
+    const m = buildResNet('resnet20', { widthMultiplier: 0.5 });
+    const x = T([1, 8, 8, 3], 1) as tf.Tensor4D;
+    m.classify(x).dispose();
+    m.dispose();
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('gradients in eval mode reach the weights (nothing cached under a tape)', () => {
