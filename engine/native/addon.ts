@@ -35,6 +35,14 @@ export interface NativeAddon {
   /** geom [N, H, W, C, K, oh, ow]. */
   roiPool(features: Float32Array, rois: Float32Array, out: Float32Array, geom: Int32Array, spatialScale: number): void;
   roiPoolGrad(dy: Float32Array, features: Float32Array, rois: Float32Array, dx: Float32Array, geom: Int32Array, spatialScale: number): void;
+  /** src/copy.cc; geom [rank, srcOffset, dstOffset, shape, srcStrides, dstStrides] in elements; any element size. */
+  copyStrided(src: ArrayBufferView, dst: ArrayBufferView, geom: Float64Array): void;
+  /** src/gather.cc; x viewed as geom [outer, dim, slice]; out [outer, indices.length, slice]. */
+  gather(x: ArrayBufferView, indices: Int32Array, out: ArrayBufferView, geom: Float64Array): void;
+  /** src/resize_nearest.cc; geom [B, H, W, C, newH, newW, alignCorners, halfPixelCenters] (0/1 flags). */
+  resizeNearest(x: Float32Array, out: Float32Array, geom: Float64Array): void;
+  /** geom [B, H, W, C, dyH, dyW, alignCorners, halfPixelCenters]; dx is [B, H, W, C]. */
+  resizeNearestGrad(dy: Float32Array, dx: Float32Array, geom: Float64Array): void;
 }
 
 /** The folder holding binding.gyp and build/ (this file runs from engine/native or dist/engine/native). */

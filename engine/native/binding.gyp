@@ -10,7 +10,10 @@
         "src/pool.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
-        "src/roi.cc"
+        "src/roi.cc",
+        "src/copy.cc",
+        "src/gather.cc",
+        "src/resize_nearest.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

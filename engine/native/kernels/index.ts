@@ -7,9 +7,10 @@ import { elementwiseKernels } from './elementwise';
 import { reduceKernels } from './reduce';
 import { poolKernels } from './pool';
 import { roiKernels } from './roi';
+import { dataMovementKernels } from './data_movement';
 import { reluGradKernel } from '../relu_grad';
 
 export function nativeKernels(): tf.KernelConfig[] {
   return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), ...poolKernels(),
-    ...roiKernels(), reluGradKernel];
+    ...roiKernels(), ...dataMovementKernels(), reluGradKernel];
 }

@@ -8,6 +8,9 @@
 namespace rn {
 
 void InitRoi(Napi::Env env, Napi::Object exports);  // roi.cc: RoIAlign / RoIPool forward and backward
+void InitCopy(Napi::Env env, Napi::Object exports);  // copy.cc: strided copies (Transpose, Slice, Concat, Pad, ...)
+void InitGather(Napi::Env env, Napi::Object exports);  // gather.cc: GatherV2
+void InitResizeNearest(Napi::Env env, Napi::Object exports);  // resize_nearest.cc: ResizeNearestNeighbor (+ grad)
 
 dnnl::engine &cpu() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -60,6 +63,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitElementwise(env, exports);
   InitReduce(env, exports);
   InitRoi(env, exports);
+  InitCopy(env, exports);
+  InitGather(env, exports);
+  InitResizeNearest(env, exports);
   return exports;
 }
 
