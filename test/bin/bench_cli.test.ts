@@ -50,10 +50,11 @@ describe('resdet bench', () => {
     const r = runCli(['bench', '--arch', 'resnet20', '--mode', 'infer', '--batch', '2', '--steps', '1', '--warmup', '0', '--profile', '--json', json]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/kernels of one profiled step/);
-    expect(r.stdout).toMatch(/Conv2D 2x32x32x3 3x3x3x16/);
+    expect(r.stdout).toMatch(/FusedConv2D 2x32x32x3 3x3x3x16 16/);
     const { profile } = JSON.parse(fs.readFileSync(json, 'utf8'));
-    const conv = profile.by_name.find((k: { key: string }) => k.key === 'Conv2D');
-    expect(conv.calls).toBe(21); // 19 3x3 convolutions and 2 option-A shortcuts
+    const calls = (name: string) => profile.by_name.find((k: { key: string }) => k.key === name).calls;
+    expect(calls('FusedConv2D')).toBe(19); // 3x3 convolutions with batch norm folded in (eval mode)
+    expect(calls('Conv2D')).toBe(2); // option-A shortcuts
     expect(profile.total_ms).toBeGreaterThan(0);
     expect(profile.by_shape.reduce((a: number, k: { calls: number }) => a + k.calls, 0))
       .toBe(profile.by_name.reduce((a: number, k: { calls: number }) => a + k.calls, 0));

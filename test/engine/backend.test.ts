@@ -42,7 +42,10 @@ test('freezing: no trainable parameters, batch norm uses running statistics even
   const a = m.forward(x);
   const b = m.classify(x);
   expect(Array.from(m.bn1.runningMean.dataSync())).toEqual(Array.from(before));
-  expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+  // eval mode folds batch norm into the convolutions (engine/nn/conv_bn.ts): the same to float rounding
+  const [av, bv] = [a.dataSync(), b.dataSync()];
+  const scale = Math.max(...Array.from(bv, Math.abs));
+  av.forEach((v, i) => expect(Math.abs(v - bv[i])).toBeLessThan(1e-5 * scale));
   tf.dispose([x, a, b]);
   m.dispose();
 });
