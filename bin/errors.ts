@@ -2,6 +2,7 @@
  * How the CLI ends on bad input: one clear message (naming the file or key) on stderr and exit code 2.
  * Known error kinds are user errors; anything else is a bug and prints its stack.
  */
+import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../engine/config';
 import { CheckpointError } from '../engine/checkpoint';
 import { BackendError } from '../engine/backend';
@@ -42,11 +43,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   };
 }
 
-/** Parses a positive integer flag or fails with the flag's name. */
+/** Parses a positive integer flag or fails with the flag's name (commander reports it; exit 2). */
 export function intFlag(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${v}'`);
     return n;
   };
 }
@@ -54,7 +55,7 @@ export function intFlag(name: string) {
 export function numFlag(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
     return n;
   };
 }

@@ -17,10 +17,7 @@ const { version } = require('../../package.json');
 const program = new Command('resdet')
   .description('Object detection on deep residual networks: ResNet backbones, Faster R-CNN, VOC/COCO, on TensorFlow.js')
   .version(version)
-  .showHelpAfterError()
-  .exitOverride((err) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
+  .showHelpAfterError();
 
 program.addCommand(classifyCommand());
 program.addCommand(weightsCommand());
@@ -32,5 +29,13 @@ program.addCommand(predictCommand());
 program.addCommand(finetuneCommand());
 program.addCommand(doctorCommand());
 program.addCommand(benchCommand());
+
+// usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
+// (commands added with addCommand do not inherit the root's exit handling)
+const exitTwo = (c: Command): void => {
+  c.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  c.commands.forEach(exitTwo);
+};
+exitTwo(program);
 
 program.parseAsync(process.argv);

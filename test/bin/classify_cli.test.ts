@@ -67,6 +67,18 @@ fm('resdet classify on Fashion-MNIST', () => {
 });
 
 describe('bad input exits with code 2 and names the problem', () => {
+  test.each([
+    [['classify', 'train', '--batch-size', '0'], /--batch-size must be a positive integer, got '0'/],
+    [['classify', 'train', '--lr', 'fast'], /--lr must be a number, got 'fast'/],
+    [['demo', '--train-images', 'x'], /--train-images must be a positive integer/],
+    [['classify', 'train', '--no-such-flag'], /unknown option '--no-such-flag'/],
+  ])('usage error %j: one message, no stack trace', (args, message) => {
+    const r = runCli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   test('unknown --arch', () => {
     const r = runCli(['classify', 'train', '--arch', 'resnet19']);
     expect(r.code).toBe(2);
