@@ -13,6 +13,7 @@ import { roiAlignKernels } from './roi_align_kernels';
 import { roiPoolKernels } from './roi_pool_kernels';
 import { boxIouKernels } from './box_iou_kernels';
 import { unsortedSegmentSumKernel } from './unsorted_segment_sum';
+import { resizeNearestGradKernel } from './resize_nearest_grad';
 
 const registered = new Set<string>();
 
@@ -25,6 +26,8 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
   if (backendName === 'cpu' || backendName === 'wasm' || backendName === 'native') {
     out.push(...boxIouKernels(backendName), unsortedSegmentSumKernel(backendName));
   }
+  // tfjs-cpu's reads the wrong image's dy for batches > 1, wasm's ignores halfPixelCenters
+  if (backendName === 'cpu' || backendName === 'wasm') out.push(resizeNearestGradKernel(backendName));
   if (backendName === 'wasm') out.push(...wasmTrainingKernels());
   return out;
 }
