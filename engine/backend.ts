@@ -63,7 +63,8 @@ async function useCpu(): Promise<void> {
 }
 
 function requestedName(name?: string): BackendName {
-  const n = (name ?? process.env.RESDET_BACKEND ?? 'auto').toLowerCase();
+  // an explicit name wins; 'auto' (every config's default) defers to RESDET_BACKEND when it is set
+  const n = (name && name.toLowerCase() !== 'auto' ? name : process.env.RESDET_BACKEND || 'auto').toLowerCase();
   const alias: Record<string, BackendName> = { node: 'tensorflow', 'tfjs-node': 'tensorflow' };
   const resolved = (alias[n] ?? n) as BackendName;
   if (!BACKEND_NAMES.includes(resolved)) {

@@ -9,6 +9,13 @@ import { initBackend, backendChoice } from '../../engine/backend';
 import { runDemo } from '../../detection/demo';
 import { loadDetectorConfig } from './train';
 
+/**
+ * Iterations on the slow backends (wasm, cpu) unless --max-iters says otherwise: about 15 minutes of wasm on a
+ * 2-core machine, against the config's full schedule on native / tensorflow. The lr steps are fractions of
+ * the run, so they scale with it.
+ */
+export const SLOW_BACKEND_DEMO_ITERS = 300;
+
 export function demoCommand(): Command {
   return new Command('demo')
     .description('train a small Faster R-CNN on synthetic shapes, evaluate it (VOC07 mAP, COCO AP) and write a report')
@@ -17,18 +24,28 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'demo folder', 'runs/demo')
     .option('--train-images <n>', 'synthetic training images', intFlag('--train-images'), 600)
     .option('--val-images <n>', 'synthetic validation images', intFlag('--val-images'), 100)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--backend <name>', 'auto | tensorflow | native | wasm | cpu')
+    .option('--max-iters <n>', `training iterations (default: the config's on native/tensorflow, ${SLOW_BACKEND_DEMO_ITERS} on wasm/cpu)`, intFlag('--max-iters'))
     .option('--resume', 'continue an interrupted demo run')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (f: { config: string; set: string[]; out: string; trainImages: number; valImages: number; backend?: string; resume?: boolean; quiet?: boolean }) => {
+      action(async (f: { config: string; set: string[]; out: string; trainImages: number; valImages: number; backend?: string; maxIters?: number; resume?: boolean; quiet?: boolean }) => {
         const data = path.join(f.out, 'data');
         const cfg = loadDetectorConfig(f.config, f.set, {
           ...(f.backend ? { backend: f.backend } : {}),
           data: { train: { path: path.join(data, 'train') }, test: { path: path.join(data, 'val') } },
         });
-        await initBackend(cfg.backend);
+        const backend = await initBackend(cfg.backend);
         process.stderr.write(`resdet demo: ${backendChoice()?.reason}\n`);
+        const explicitIters = f.maxIters !== undefined || f.set.some((s) => s.startsWith('solver.maxIters='));
+        if (f.maxIters !== undefined) cfg.solver.maxIters = f.maxIters;
+        else if (!explicitIters && (backend === 'wasm' || backend === 'cpu') && cfg.solver.maxIters > SLOW_BACKEND_DEMO_ITERS) {
+          process.stderr.write(
+            `resdet demo: ${backend} is the slow backend: training ${SLOW_BACKEND_DEMO_ITERS} of the config's ${cfg.solver.maxIters} iterations so that ` +
+              `the demo ends in about 15 minutes (expect a lower mAP; --max-iters ${cfg.solver.maxIters} for the full schedule, or build the native backend)\n`,
+          );
+          cfg.solver.maxIters = SLOW_BACKEND_DEMO_ITERS;
+        }
         const m = await runDemo(cfg, { out: f.out, trainImages: f.trainImages, valImages: f.valImages, quiet: f.quiet, resume: f.resume });
         process.stdout.write(
           `demo: VOC07 mAP@0.5 ${m.voc07_map50.toFixed(3)}, COCO AP ${m.coco_ap.toFixed(3)} (AP50 ${m.coco_ap50.toFixed(3)}); ` +

@@ -168,3 +168,27 @@ test('Ctrl-C saves a checkpoint; --resume continues with the losses of an uninte
   const losses = (dir: string) => JsonlLog.read(path.join(dir, 'log.jsonl')).filter((r) => r.type === 'train').map((r) => [r.step, r.loss, r.lr]);
   expect(losses(cut)).toEqual(losses(full));
 }, 300000);
+
+test('demo: synthetic data, training, both metrics, report, drawn predictions; wasm gets the shortened schedule', () => {
+  const out = path.join(tmp, 'demo');
+  const tiny = TINY.filter((s, i) => !/^data\.(train|test)\.(path|split)=/.test(s) && !/^data\.(train|test)\.(path|split)=/.test(TINY[i + 1] ?? ''));
+  const r = runCli(['demo', '--out', out, '--train-images', '6', '--val-images', '3', '--max-iters', '3', '--quiet', ...tiny]);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/demo: VOC07 mAP@0\.5 \d\.\d{3}, COCO AP \d\.\d{3}/);
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  expect(Object.keys(m).sort()).toEqual(['backend', 'checkpoint', 'coco_ap', 'coco_ap50', 'train_seconds', 'voc07_map50']);
+  for (const k of ['voc07_map50', 'coco_ap', 'coco_ap50']) expect(m[k]).toBeGreaterThanOrEqual(0);
+  expect(m.backend).toBe('wasm');
+  expect(m.train_seconds).toBeGreaterThan(0);
+  expect(path.isAbsolute(m.checkpoint)).toBe(false);
+  expect(fs.existsSync(path.join(ROOT, m.checkpoint))).toBe(true);
+  expect(m.checkpoint).toMatch(/step-0000003\.safetensors$/);
+  const report = fs.readFileSync(path.join(out, 'REPORT.md'), 'utf8');
+  expect(report).toContain(m.voc07_map50.toFixed(3));
+  for (const f of ['loss.png', 'eval/detections.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+  expect(fs.readdirSync(path.join(out, 'predictions')).length).toBe(3);
+  // without --max-iters the slow backend trains SLOW_BACKEND_DEMO_ITERS, and says so
+  const help = runCli(['demo', '--help']);
+  expect(help.stdout).toMatch(/--max-iters <n>.*300 on wasm\/cpu/s);
+}, 300000);

@@ -22,10 +22,13 @@ test('auto without tfjs-node picks wasm and says why; names are checked', async 
   await expect(initBackend('tpu')).rejects.toThrow(/unknown backend 'tpu'/);
 });
 
-test('RESDET_BACKEND overrides auto', async () => {
+test('RESDET_BACKEND overrides auto (also a config\'s backend: auto), an explicit name overrides it', async () => {
   process.env.RESDET_BACKEND = 'cpu';
   try {
     expect(await initBackend()).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(await initBackend('wasm')).toBe('wasm');
+    expect(await initBackend('auto')).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
   } finally {
     delete process.env.RESDET_BACKEND;
