@@ -7,14 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
 import { Rng } from '../engine/rng';
-import { readWeightsFile } from '../engine/weights_file';
-import { toFloat32 } from '../engine/host_tensor';
-import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
 import { ResNet } from '../backbone/resnet';
 import { RegionProposalNetwork } from './rpn';
 import { C4RoiHeads } from './roi_heads_c4';
 import { ResNetTrunk, freezeTrunk } from './resnet_trunk';
 import { Detections, ImageSize, ImageTargets } from './types';
+import { loadImagenetBackbone } from './backbone_weights';
 import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
 
 export class FasterRcnnC4 extends Module implements DetectorModel {
@@ -65,13 +63,7 @@ export class FasterRcnnC4 extends Module implements DetectorModel {
    * checkpoint): conv1…layer3 into `backbone.*`, layer4 into `roi_heads.res5.*`; the classifier is dropped.
    */
   async loadBackboneWeights(path: string): Promise<void> {
-    const values = new Map<string, PlainTensor>();
-    for (const [name, t] of await readWeightsFile(path)) {
-      if (name.endsWith('num_batches_tracked') || name.startsWith('fc.')) continue;
-      const mapped = name.startsWith('layer4.') ? `roi_heads.res5.${name.slice('layer4.'.length)}` : `backbone.${name}`;
-      values.set(mapped, fromTorchLayout({ shape: t.shape, data: toFloat32(t) }));
-    }
-    const isBackbone = (k: string) => k.startsWith('backbone.') || k.startsWith('roi_heads.res5.');
-    this.loadStateDict(values, { source: path, torchLayout: true, ignore: (k) => !isBackbone(k) || k.endsWith('num_batches_tracked') });
+    const rename = (n: string) => (n.startsWith('layer4.') ? `roi_heads.res5.${n.slice('layer4.'.length)}` : `backbone.${n}`);
+    await loadImagenetBackbone(this, path, rename, ['backbone.', 'roi_heads.res5.']);
   }
 }

@@ -9,9 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
 import { Rng } from '../engine/rng';
 import { ConfigError } from '../engine/config';
-import { readWeightsFile } from '../engine/weights_file';
-import { toFloat32 } from '../engine/host_tensor';
-import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
 import { ResNet } from '../backbone/resnet';
 import { archSpec } from '../backbone/archs';
 import { FpnBackbone, FPN_STRIDES } from './fpn';
@@ -19,6 +16,7 @@ import { RegionProposalNetwork } from './rpn';
 import { FpnRoiHeads } from './roi_heads_fpn';
 import { freezeTrunk } from './resnet_trunk';
 import { Detections, ImageSize, ImageTargets } from './types';
+import { loadImagenetBackbone } from './backbone_weights';
 import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
 
 export class FasterRcnnFpn extends Module implements DetectorModel {
@@ -77,11 +75,6 @@ export class FasterRcnnFpn extends Module implements DetectorModel {
    * their initialisation.
    */
   async loadBackboneWeights(path: string): Promise<void> {
-    const values = new Map<string, PlainTensor>();
-    for (const [name, t] of await readWeightsFile(path)) {
-      if (name.endsWith('num_batches_tracked') || name.startsWith('fc.')) continue;
-      values.set(`backbone.body.${name}`, fromTorchLayout({ shape: t.shape, data: toFloat32(t) }));
-    }
-    this.loadStateDict(values, { source: path, torchLayout: true, ignore: (k) => !k.startsWith('backbone.body.') || k.endsWith('num_batches_tracked') });
+    await loadImagenetBackbone(this, path, (n) => `backbone.body.${n}`, ['backbone.body.']);
   }
 }

@@ -1,0 +1,25 @@
+/**
+ * ImageNet initialisation of a detector's ResNet from a torchvision .pth/.safetensors file or a resdet
+ * classifier checkpoint (PyTorch layout): each ResNet name is mapped to the detector's parameter name, the
+ * classifier (`fc.*`) and BN batch counters are dropped, parameters under `resnetPrefixes` must all be
+ * present and fit (one error naming the file otherwise), and the rest of the detector keeps its initialisation.
+ */
+import { Module } from '../engine/nn/module';
+import { readWeightsFile } from '../engine/weights_file';
+import { toFloat32 } from '../engine/host_tensor';
+import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
+
+export async function loadImagenetBackbone(
+  model: Module,
+  file: string,
+  rename: (resnetName: string) => string,
+  resnetPrefixes: string[],
+): Promise<void> {
+  const values = new Map<string, PlainTensor>();
+  for (const [name, t] of await readWeightsFile(file)) {
+    if (name.endsWith('num_batches_tracked') || name.startsWith('fc.')) continue;
+    values.set(rename(name), fromTorchLayout({ shape: t.shape, data: toFloat32(t) }));
+  }
+  const inResnet = (k: string) => resnetPrefixes.some((p) => k.startsWith(p));
+  model.loadStateDict(values, { source: file, torchLayout: true, ignore: (k) => !inResnet(k) || k.endsWith('num_batches_tracked') });
+}
