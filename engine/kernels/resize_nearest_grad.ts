@@ -37,9 +37,9 @@ export function resizeNearestGradKernel(backendName: string): tf.KernelConfig {
       const rows = nearestSources(H, OH, alignCorners, halfPixelCenters);
       const cols = nearestSources(W, OW, alignCorners, halfPixelCenters);
       const out = alloc(backend, [B, H, W, C], 'float32');
-      const dx = view(backend, out);
       const g = view(backend, dy);
-      dx.fill(0);
+      // sums in float64, rounded once (as tfjs-cpu's kernel and the native one), in output order per pixel
+      const dx = new Float64Array(B * H * W * C);
       let k = 0;
       for (let b = 0; b < B; b++) {
         for (let oy = 0; oy < OH; oy++) {
@@ -50,6 +50,7 @@ export function resizeNearestGradKernel(backendName: string): tf.KernelConfig {
           }
         }
       }
+      view(backend, out).set(dx);
       return out;
     },
   };
