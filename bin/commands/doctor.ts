@@ -3,7 +3,7 @@ import * as os from 'os';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action } from '../errors';
-import { nativeAddon, nativeThreadSetting, nativeWaitPolicy } from '../../engine/native/addon';
+import { nativeAddon, nativeThreadSetting, nativeWaitPolicy, nativeWorkers } from '../../engine/native/addon';
 import { NATIVE_HINT, nativeUnavailable } from '../../engine/native/index';
 
 interface Row {
@@ -64,6 +64,7 @@ export function doctorCommand(): Command {
           RESDET_THREADS: process.env.RESDET_THREADS ?? null,
           OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null,
           native: nativeAddon() ? nativeThreadSetting() : null,
+          native_workers: nativeAddon() ? nativeWorkers() : null,
           OMP_WAIT_POLICY: nativeAddon() ? nativeWaitPolicy() : null,
         };
         const versions = {

@@ -1,12 +1,14 @@
 /**
  * Loads resdet's native addon (engine/native/build/Release/resdet_native.node, built by
  * `npm run build:native` or during `npm ci` when libdnnl-dev is installed) and sets its thread count from
- * RESDET_THREADS (default: the cores). When it is missing, `nativeAddon()` is null and `nativeMissingReason()`
- * says why (the build's first error line when a build failed).
+ * RESDET_THREADS (default: the cores, shared among the resdet processes using it at the time). When it is
+ * missing, `nativeAddon()` is null and `nativeMissingReason()` says why (the build's first error line when a
+ * build failed).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { registerNativeWorker, threadShare } from './worker_registry';
 
 export interface NativeAddon {
   info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
@@ -91,6 +93,7 @@ function load(): { addon: NativeAddon | null; why: string } {
     waitPolicy = chooseWaitPolicy();
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(file) as NativeAddon;
+    workers = registerNativeWorker();
     addon.setThreads(nativeThreadSetting());
     return { addon, why: '' };
   } catch (e) {
@@ -98,10 +101,20 @@ function load(): { addon: NativeAddon | null; why: string } {
   }
 }
 
-/** RESDET_THREADS when set to a positive integer, else the number of cores. */
+let workers = 1;
+
+/**
+ * RESDET_THREADS when set to a positive integer, else this process's share of the cores among the resdet
+ * processes using the native backend when it loaded (engine/native/worker_registry.ts).
+ */
 export function nativeThreadSetting(): number {
   const n = Number(process.env.RESDET_THREADS);
-  return Number.isInteger(n) && n > 0 ? n : os.cpus().length;
+  return Number.isInteger(n) && n > 0 ? n : threadShare(os.cpus().length, workers);
+}
+
+/** How many resdet processes (this one included) were using the native backend when the addon loaded. */
+export function nativeWorkers(): number {
+  return workers;
 }
 
 export function nativeAddon(): NativeAddon | null {
