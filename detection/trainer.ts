@@ -143,7 +143,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
         images += batch.metas.length;
         last = { loss: r.loss, ...r.parts };
         const ips = images / ((Date.now() - t0) / 1000);
-        log.write({ type: 'train', step, ...last, lr, imgPerSec: ips });
+        log.write({ type: 'train', step, ...last, lr, imgPerSec: ips, tensors: tf.memory().numTensors });
         progress.update(step, { ...last, lr, 'img/s': ips });
         if (step % cfg.checkpoint.period === 0 || step === total || interrupted) checkpoint = await saveAt(step);
         if (opts.evaluate && cfg.eval.period && step % cfg.eval.period === 0 && step < total) {

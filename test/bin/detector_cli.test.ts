@@ -192,3 +192,14 @@ test('demo: synthetic data, training, both metrics, report, drawn predictions; w
   const help = runCli(['demo', '--help']);
   expect(help.stdout).toMatch(/--max-iters <n>.*300 on wasm\/cpu/s);
 }, 300000);
+
+test('100 training iterations from the CLI keep the tensor count flat (data pipeline, model, optimizer)', () => {
+  const out = path.join(tmp, 'flat');
+  const r = runCli(['train', demoConfig, '--out', out, '--quiet', ...TINY, '--set', 'solver.maxIters=100', '--set', 'checkpoint.period=1000', '--set', 'eval.period=0']);
+  expect(r.code).toBe(0);
+  const counts = JsonlLog.read(path.join(out, 'log.jsonl')).filter((x) => x.type === 'train').map((x) => x.tensors as number);
+  expect(counts).toHaveLength(100);
+  expect(counts[1]).toBeGreaterThan(0);
+  // the first step creates the optimizer's momentum buffers; from then on every step leaves the count as it was
+  expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
+}, 300000);
