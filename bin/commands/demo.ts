@@ -11,9 +11,9 @@ import { loadDetectorConfig } from './train';
 
 /**
  * Iterations on the slow backends (wasm, cpu) unless --max-iters says otherwise, against the config's full
- * schedule on native / tensorflow: wasm trains the demo at about 0.8 img/s on a busy 2-core machine (load 4-5)
- * and should reach ~1.5-2 img/s on a quiet one, so 200 iterations of 4 images plus the evaluation fit in about
- * 15 minutes there. The lr steps are fractions of the run, so they scale with it.
+ * schedule on native / tensorflow: on a quiet 2-core machine wasm trains the demo at 1.9 img/s, so 200
+ * iterations of 4 images plus the evaluation took 7 min 22 s (on a busy machine, load 4-5, half that speed);
+ * within 15 minutes either way. The lr steps are fractions of the run, so they scale with it.
  */
 export const SLOW_BACKEND_DEMO_ITERS = 200;
 
