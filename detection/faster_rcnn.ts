@@ -5,17 +5,15 @@
  * (`freezeAt` 2); training from scratch uses trainable batch norm instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Rng } from '../engine/rng';
 import { ResNet } from '../backbone/resnet';
 import { RegionProposalNetwork } from './rpn';
 import { C4RoiHeads } from './roi_heads_c4';
 import { ResNetTrunk, freezeTrunk } from './resnet_trunk';
-import { Detections, ImageSize, ImageTargets } from './types';
 import { loadImagenetBackbone } from './backbone_weights';
-import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
+import { TwoStageDetector } from './two_stage_detector';
+import type { DetectorModel, DetectorModelConfig } from './detector_model';
 
-export class FasterRcnnC4 extends Module implements DetectorModel {
+export class FasterRcnnC4 extends TwoStageDetector<tf.Tensor4D> implements DetectorModel {
   readonly backbone: ResNetTrunk;
   readonly rpn: RegionProposalNetwork;
   readonly roiHeads: C4RoiHeads;
@@ -32,30 +30,6 @@ export class FasterRcnnC4 extends Module implements DetectorModel {
     this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, [{ stride: this.stride, sizes: cfg.rpn.anchorSizes }]));
     this.roiHeads = this.addModule('roi_heads', new C4RoiHeads(cfg.roiHeads, net.stages[3], numClasses, this.stride));
     freezeTrunk(this, this.backbone, cfg);
-  }
-
-  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses {
-    const features = this.backbone.forward(images);
-    const { proposals, losses: rpnLosses } = this.rpn.forward(features, sizes, { targets, rng });
-    const headLosses = this.roiHeads.losses(features, proposals, targets, rng);
-    features.dispose();
-    const parts = { ...rpnLosses!, ...headLosses };
-    const total = tf.addN(Object.values(parts)) as tf.Scalar;
-    return { total, parts };
-  }
-
-  detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[] {
-    const was = this.training;
-    this.eval();
-    try {
-      const features = this.backbone.forward(images);
-      const { proposals } = this.rpn.forward(features, sizes);
-      const dets = this.roiHeads.detect(features, proposals, sizes);
-      features.dispose();
-      return dets;
-    } finally {
-      this.train(was);
-    }
   }
 
   /**

@@ -6,8 +6,6 @@
  * C4 layout's rule: frozen batch norm everywhere (configurable), stem + the first freezeAt-1 stages frozen.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Rng } from '../engine/rng';
 import { ConfigError } from '../engine/config';
 import { ResNet } from '../backbone/resnet';
 import { archSpec } from '../backbone/archs';
@@ -15,11 +13,11 @@ import { FpnBackbone, FPN_STRIDES } from './fpn';
 import { RegionProposalNetwork } from './rpn';
 import { FpnRoiHeads } from './roi_heads_fpn';
 import { freezeTrunk } from './resnet_trunk';
-import { Detections, ImageSize, ImageTargets } from './types';
 import { loadImagenetBackbone } from './backbone_weights';
-import type { DetectorLosses, DetectorModel, DetectorModelConfig } from './detector_model';
+import { TwoStageDetector } from './two_stage_detector';
+import type { DetectorModel, DetectorModelConfig } from './detector_model';
 
-export class FasterRcnnFpn extends Module implements DetectorModel {
+export class FasterRcnnFpn extends TwoStageDetector<tf.Tensor4D[]> implements DetectorModel {
   readonly backbone: FpnBackbone;
   readonly rpn: RegionProposalNetwork;
   readonly roiHeads: FpnRoiHeads;
@@ -43,30 +41,6 @@ export class FasterRcnnFpn extends Module implements DetectorModel {
     this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, levels));
     this.roiHeads = this.addModule('roi_heads', new FpnRoiHeads(cfg.roiHeads, this.backbone.outChannels, numClasses, strides.slice(0, 4)));
     freezeTrunk(this, this.backbone.body, cfg);
-  }
-
-  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses {
-    const features = this.backbone.forward(images);
-    const { proposals, losses: rpnLosses } = this.rpn.forward(features, sizes, { targets, rng });
-    const headLosses = this.roiHeads.losses(features, proposals, targets, rng);
-    tf.dispose(features);
-    const parts = { ...rpnLosses!, ...headLosses };
-    const total = tf.addN(Object.values(parts)) as tf.Scalar;
-    return { total, parts };
-  }
-
-  detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[] {
-    const was = this.training;
-    this.eval();
-    try {
-      const features = this.backbone.forward(images);
-      const { proposals } = this.rpn.forward(features, sizes);
-      const dets = this.roiHeads.detect(features, proposals, sizes);
-      tf.dispose(features);
-      return dets;
-    } finally {
-      this.train(was);
-    }
   }
 
   /**
