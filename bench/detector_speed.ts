@@ -8,6 +8,10 @@
  * `--proposals` test proposals; training samples `--rois` RoIs per image (torchvision's default 512; the
  * paper's 128). Each backend runs in its own child process so that peak RSS is its own.
  *
+ * NOT YET WORKING (session 2): with random weights and frozen batch norm the R50-C4 training step diverges (NaN
+ * loss at the 2nd step) and inference sees collapsed proposals, so no figure from this script is valid yet.
+ * Next: train-mode batch norm and lr 0 for the timed steps, and a check that the box head gets `--proposals` RoIs.
+ *
  *   npx tsc -p . && node dist/bench/detector_speed.js [--backends native,wasm] [--config configs/faster_rcnn_R_50_C4_voc0712.yaml]
  *     [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
  */
