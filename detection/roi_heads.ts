@@ -20,6 +20,12 @@ import { smoothL1Loss } from './losses';
 import { clipAndFilter, takeBoxes } from './host_boxes';
 import { Detections, ImageSize, ImageTargets, Proposals } from './types';
 
+/**
+ * RoIs per pass through the box head at inference: the C4 head runs res5 on every RoI, and 1,000 proposals at
+ * 14x14x1024 in one pass hold gigabytes of activations; chunks bound that without changing any number.
+ */
+export const DETECT_CHUNK = 256;
+
 export interface RoiHeadsConfig {
   pooler: 'align' | 'pool';
   resolution: number;
@@ -75,6 +81,8 @@ export function proposalRois(proposals: Proposals[]): Float32Array {
 export abstract class RoiHeads<F> extends Module {
   abstract readonly boxPredictor: BoxPredictor;
   protected readonly coder: BoxCoder;
+  /** RoIs per box-head pass in detect() (DETECT_CHUNK). */
+  detectChunk = DETECT_CHUNK;
 
   constructor(readonly cfg: RoiHeadsConfig, readonly numClasses: number) {
     super();
@@ -155,10 +163,16 @@ export abstract class RoiHeads<F> extends Module {
     const R = rois.length / 5;
     const K = this.numClasses;
     if (R === 0) return sizes.map(() => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
-    const [probs, deltas] = tf.tidy(() => {
-      const { logits, deltas } = this.boxPredictor.forward(this.boxFeatures(features, rois));
-      return [tf.softmax(logits).dataSync() as Float32Array, deltas.dataSync() as Float32Array];
-    });
+    const probs = new Float32Array(R * (K + 1));
+    const deltas = new Float32Array(R * (K + 1) * 4);
+    for (let r0 = 0; r0 < R; r0 += this.detectChunk) {
+      const r1 = Math.min(R, r0 + this.detectChunk);
+      tf.tidy(() => {
+        const { logits, deltas: d } = this.boxPredictor.forward(this.boxFeatures(features, rois.subarray(r0 * 5, r1 * 5)));
+        probs.set(tf.softmax(logits).dataSync() as Float32Array, r0 * (K + 1));
+        deltas.set(d.dataSync() as Float32Array, r0 * (K + 1) * 4);
+      });
+    }
     const boxes = this.coder.decodeArrays(deltas, Float32Array.from({ length: R * 4 }, (_, i) => rois[Math.floor(i / 4) * 5 + 1 + (i % 4)]));
     const out: Detections[] = [];
     let row = 0;

@@ -124,3 +124,21 @@ test('a saved and reloaded detector gives identical predictions', async () => {
   a.dispose();
   b.dispose();
 });
+
+test('detect() through the box head in chunks of RoIs gives the one-pass detections', () => {
+  const model = new FasterRcnnC4(tinyConfig().model, 3);
+  const x = tf.randomNormal([2, 64, 96, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+  const sizes = [{ width: 96, height: 64 }, { width: 80, height: 60 }];
+  model.roiHeads.detectChunk = 1 << 20;
+  const whole = model.detect(x, sizes);
+  model.roiHeads.detectChunk = 7; // 60 proposals: chunks straddle the two images
+  const chunked = model.detect(x, sizes);
+  expect(whole.map((d) => d.scores.length).reduce((s, n) => s + n, 0)).toBeGreaterThan(0);
+  for (let i = 0; i < 2; i++) {
+    expect(Array.from(chunked[i].labels)).toEqual(Array.from(whole[i].labels));
+    chunked[i].scores.forEach((s, k) => expect(s).toBeCloseTo(whole[i].scores[k], 5));
+    chunked[i].boxes.forEach((b, k) => expect(b).toBeCloseTo(whole[i].boxes[k], 3));
+  }
+  x.dispose();
+  model.dispose();
+});
