@@ -38,11 +38,14 @@ export async function nms(boxes: tf.Tensor2D, scores: tf.Tensor1D, iouThreshold:
   return nmsArrays(b, s, iouThreshold);
 }
 
-/** nms on host arrays (boxes N*4, scores N), synchronously — for code that runs inside a gradient tape. */
-export function nmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, iouThreshold: number): number[] {
+/**
+ * nms on host arrays (boxes N*4, scores N), synchronously — for code that runs inside a gradient tape. With
+ * `maxKeep` the pass stops at that many kept boxes: the same first `maxKeep` as the full result.
+ */
+export function nmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, iouThreshold: number, maxKeep = Infinity): number[] {
   const order = valueOrder(s);
   const keep: number[] = [];
-  greedy(b, order, 0, order.length, iouThreshold, keep);
+  greedy(b, order, 0, order.length, iouThreshold, keep, maxKeep);
   return keep;
 }
 
@@ -59,8 +62,11 @@ export async function batchedNms(
   return batchedNmsArrays(b, s, c, iouThreshold);
 }
 
-/** batchedNms on host arrays (boxes N*4, scores N, class ids N), synchronously. */
-export function batchedNmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, c: ArrayLike<number>, iouThreshold: number): number[] {
+/**
+ * batchedNms on host arrays (boxes N*4, scores N, class ids N), synchronously. With `maxKeep` each class keeps
+ * at most that many and the result is cut to `maxKeep`: the same as the first `maxKeep` of the full result.
+ */
+export function batchedNmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, c: ArrayLike<number>, iouThreshold: number, maxKeep = Infinity): number[] {
   const order = valueOrder(s);
   // stable bucketing by class keeps the score order inside each class
   const start = new Map<number, number>();
@@ -86,14 +92,14 @@ export function batchedNmsArrays(b: ArrayLike<number>, s: ArrayLike<number>, c: 
     start.set(id, p + 1);
   }
   const keep: number[] = [];
-  for (const [from, to] of bounds) greedy(b, grouped, from, to, iouThreshold, keep);
+  for (const [from, to] of bounds) greedy(b, grouped, from, to, iouThreshold, keep, maxKeep);
   // back to the global score order: sort the kept boxes' ranks in `order`
   const rank = new Int32Array(order.length);
   for (let k = 0; k < order.length; k++) rank[order[k]] = k;
   const ranks = new Int32Array(keep.length);
   for (let k = 0; k < keep.length; k++) ranks[k] = rank[keep[k]];
   ranks.sort();
-  const out = new Array<number>(keep.length);
-  for (let k = 0; k < keep.length; k++) out[k] = order[ranks[k]];
+  const out = new Array<number>(Math.min(keep.length, maxKeep));
+  for (let k = 0; k < out.length; k++) out[k] = order[ranks[k]];
   return out;
 }

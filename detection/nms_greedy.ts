@@ -46,8 +46,13 @@ function bound(xs: Float32Array, x: number, strict: boolean): number {
   return lo;
 }
 
-/** Greedy NMS over the boxes `order[from..to)` (already in visiting order); appends kept indices to `keep`. */
-export function greedy(b: ArrayLike<number>, order: Int32Array, from: number, to: number, thr: number, keep: number[]): void {
+/**
+ * Greedy NMS over the boxes `order[from..to)` (already in visiting order); appends kept indices to `keep`,
+ * at most `maxKeep` of them (the first ones the full pass would keep: later boxes cannot change them).
+ */
+export function greedy(b: ArrayLike<number>, order: Int32Array, from: number, to: number, thr: number, keep: number[], maxKeep = Infinity): void {
+  if (maxKeep <= 0) return;
+  const keep0 = keep.length;
   const n = to - from;
   const x1 = new Float32Array(n), y1 = new Float32Array(n), x2 = new Float32Array(n), y2 = new Float32Array(n);
   const area = new Float32Array(n);
@@ -81,6 +86,7 @@ export function greedy(b: ArrayLike<number>, order: Int32Array, from: number, to
   for (let k = 0; k < n; k++) {
     if (dead[k]) continue;
     keep.push(order[from + k]);
+    if (keep.length - keep0 >= maxKeep) return;
     next[posOf[k]] = posOf[k] + 1;
     const ax1 = x1[k], ay1 = y1[k], ax2 = x2[k], ay2 = y2[k], aa = area[k];
     const wk = ax2 - ax1;

@@ -53,9 +53,9 @@ export function selectProposals(
     const kept = clipAndFilter(boxes, s, sizes[i], o.minSize);
     const keep = (
       perLevel.length === 1
-        ? nmsArrays(kept.boxes, kept.scores, o.nmsThresh)
-        : batchedNmsArrays(kept.boxes, kept.scores, Int32Array.from(kept.index, (j) => levelOf[j]), o.nmsThresh)
-    ).slice(0, o.postNmsTopN);
+        ? nmsArrays(kept.boxes, kept.scores, o.nmsThresh, o.postNmsTopN)
+        : batchedNmsArrays(kept.boxes, kept.scores, Int32Array.from(kept.index, (j) => levelOf[j]), o.nmsThresh, o.postNmsTopN)
+    );
     out.push({ boxes: takeBoxes(kept.boxes, keep), scores: Float32Array.from(keep, (k) => kept.scores[k]) });
   }
   return out;

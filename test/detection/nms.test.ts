@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { batchedNms, nms } from '../../detection/nms';
+import { batchedNms, batchedNmsArrays, nms, nmsArrays } from '../../detection/nms';
 
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ops', f), 'utf8'));
 const single = load('nms.json');
@@ -102,4 +102,23 @@ describe.each(['cpu', 'wasm'])('NMS (%s)', (backend) => {
     tf.dispose([none, noScores, b, s, nanBox, s2, nanScore, b2, ids2, frac, wrong]);
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+test('maxKeep stops NMS early with exactly the first maxKeep of the full result (plain and per class)', () => {
+  const rng = new Rng(21);
+  const n = 3000;
+  const b = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const cx = 10 + rng.next() * 300, cy = 10 + rng.next() * 200, w = 4 + rng.next() * 80, h = 4 + rng.next() * 80;
+    b.set([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 4 * i);
+  }
+  const s = Float32Array.from({ length: n }, () => Math.round(rng.next() * 500) / 500); // ties
+  const c = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 5));
+  const full = nmsArrays(b, s, 0.7);
+  const fullBatched = batchedNmsArrays(b, s, c, 0.5);
+  expect(full.length).toBeGreaterThan(300);
+  for (const m of [0, 1, 50, 300, full.length, full.length + 10]) {
+    expect(nmsArrays(b, s, 0.7, m)).toEqual(full.slice(0, m));
+    expect(batchedNmsArrays(b, s, c, 0.5, m)).toEqual(fullBatched.slice(0, m));
+  }
 });
