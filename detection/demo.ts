@@ -68,7 +68,7 @@ export async function runDemo(cfg: DetectorConfig, opts: DemoOptions): Promise<D
   const report = [
     '# resdet demo report',
     '',
-    `Faster R-CNN C4 on ${cfg.model.arch} (width x${cfg.model.widthMultiplier}), trained from scratch for ${trained.steps} iterations ` +
+    `Faster R-CNN ${cfg.model.type === 'fpn' ? `FPN (${cfg.model.fpn.outChannels} channels)` : 'C4'} on ${cfg.model.arch} (width x${cfg.model.widthMultiplier}), trained from scratch for ${trained.steps} iterations ` +
       `(${cfg.solver.imsPerBatch} images each) on ${opts.trainImages} synthetic images in ${trained.trainSeconds.toFixed(0)} s on the ${trained.backend} backend; ` +
       `evaluated on ${val.records.length} validation images made from another seed.`,
     '',

@@ -60,13 +60,18 @@ export function toDetections(d: ImageDetections, classes: ClassMap): Detection[]
   }));
 }
 
-export async function loadDetector(checkpoint: string): Promise<Detector> {
+/**
+ * `model`: settings that replace the checkpoint's own model config (deep-merged), e.g. inference settings
+ * (`rpn.postNmsTopNTest`, `roiHeads.scoreThresh`); architecture keys that no longer fit the weights fail
+ * with the list of mis-shaped tensors.
+ */
+export async function loadDetector(checkpoint: string, opts: { model?: Partial<DetectorConfig['model']> } = {}): Promise<Detector> {
   const ck = resolveCheckpoint(checkpoint);
   if (!ck.meta) throw new CheckpointError(`${checkpoint}: not a resdet detector checkpoint (no metadata beside it)`);
   const meta = await readCheckpointMeta(ck.meta);
   if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: a ${meta.kind} checkpoint, not a detector`);
   // keys added since the checkpoint was written (model.type, …) take their defaults: older runs are C4
-  const config = deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig);
+  const config = deepMerge(deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig), opts.model ? { model: opts.model } : {});
   const classes = meta.classes as ClassMap;
   const model = buildDetectorModel(config.model, classes.names.length);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });

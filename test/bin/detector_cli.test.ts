@@ -67,6 +67,13 @@ test('eval model reports COCO and VOC metrics and keeps the detections', () => {
   expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'detections', 'images', 'voc07_map50', 'voc_area_map50']);
   expect(m.images).toBe(6);
   expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
+
+  // --set model.… reaches the detector (inference settings), not only the data config
+  const one = path.join(tmp, 'eval-one.json');
+  const r1 = runCli(['eval', 'model', '--weights', run, '--json', one, '--quiet', '--set', 'model.roiHeads.detectionsPerImage=1']);
+  expect(r1.code).toBe(0);
+  expect(m.detections).toBeGreaterThan(6);
+  expect(JSON.parse(fs.readFileSync(one, 'utf8')).detections).toBe(6);
 });
 
 /** The synthetic data as a CSV dataset with two other classes (round, angular). */
