@@ -1,7 +1,8 @@
 /**
  * RoI pooling over a feature pyramid (torchvision's MultiScaleRoIAlign): each RoI is pooled from one level,
  * chosen by the FPN paper's rule k = floor(4 + log2(sqrt(area) / 224) + 1e-6) clamped to the pyramid's
- * levels (a 224x224 box goes to P4, 112x112 to P3), with that level's stride as the spatial scale. Rows come
+ * levels (a 224x224 box goes to P4, 112x112 to P3), with that level's stride as the spatial scale. The
+ * canonical 224 (ImageNet's size, for ~800 px images) can be set: smaller images want a smaller one. Rows come
  * back in the order of the RoIs; the result is differentiable with respect to every level's features.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -15,21 +16,23 @@ export interface MultiScaleOptions {
   pooler: 'align' | 'pool';
   samplingRatio: number;
   aligned: boolean;
+  /** the box side that goes to P4 (default 224) */
+  canonicalScale?: number;
 }
 
-const CANONICAL_SCALE = 224;
+export const CANONICAL_SCALE = 224;
 const CANONICAL_LEVEL = 4;
 
 /**
  * Pyramid level of each RoI row [R*5] (batch index, x1, y1, x2, y2), as an index into the levels kMin…kMax
  * (0 for kMin). Areas are (x2-x1)*(y2-y1), no +1.
  */
-export function assignFpnLevels(rois: Float32Array, kMin: number, kMax: number): Int32Array {
+export function assignFpnLevels(rois: Float32Array, kMin: number, kMax: number, canonicalScale = CANONICAL_SCALE): Int32Array {
   const R = rois.length / 5;
   const out = new Int32Array(R);
   for (let r = 0; r < R; r++) {
     const area = (rois[5 * r + 3] - rois[5 * r + 1]) * (rois[5 * r + 4] - rois[5 * r + 2]);
-    const k = Math.floor(CANONICAL_LEVEL + Math.log2(Math.sqrt(area) / CANONICAL_SCALE) + 1e-6);
+    const k = Math.floor(CANONICAL_LEVEL + Math.log2(Math.sqrt(area) / canonicalScale) + 1e-6);
     // a degenerate box (area 0 gives -Infinity, a negative one NaN) goes to the finest level, as the clamp does
     out[r] = (Number.isNaN(k) ? kMin : Math.min(Math.max(k, kMin), kMax)) - kMin;
   }
@@ -45,7 +48,7 @@ export function multiScaleRoiAlign(features: tf.Tensor4D[], rois: Float32Array, 
     throw new Error(`multiScaleRoiAlign: strides must be consecutive powers of two, got [${o.strides}]`);
   }
   const R = rois.length / 5;
-  const levels = assignFpnLevels(rois, kMin, kMax);
+  const levels = assignFpnLevels(rois, kMin, kMax, o.canonicalScale);
   const rowsOf: number[][] = features.map(() => []);
   for (let r = 0; r < R; r++) rowsOf[levels[r]].push(r);
   return tf.tidy(() => {

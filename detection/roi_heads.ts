@@ -33,6 +33,8 @@ export interface RoiHeadsConfig {
   aligned: boolean;
   /** width of the FPN box head's two fully connected layers (type 'fpn' only) */
   mlpDim: number;
+  /** FPN level rule: the box side pooled from P4 (224; type 'fpn' only) */
+  canonicalScale: number;
   batchSizePerImage: number;
   positiveFraction: number;
   fgIouThresh: number;
@@ -194,7 +196,7 @@ export abstract class RoiHeads<F> extends Module {
       row += n;
       const kept = clipAndFilter(Float32Array.from(cb), Float32Array.from(cs), sizes[img], 1e-2);
       const labels = Int32Array.from(kept.index, (i) => cl[i]);
-      const keep = batchedNmsArrays(kept.boxes, kept.scores, labels, this.cfg.nmsThresh).slice(0, this.cfg.detectionsPerImage);
+      const keep = batchedNmsArrays(kept.boxes, kept.scores, labels, this.cfg.nmsThresh, this.cfg.detectionsPerImage);
       out.push({
         boxes: takeBoxes(kept.boxes, keep),
         scores: Float32Array.from(keep, (k) => kept.scores[k]),

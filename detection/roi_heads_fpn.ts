@@ -49,6 +49,7 @@ export class FpnRoiHeads extends RoiHeads<tf.Tensor4D[]> {
         pooler: this.cfg.pooler,
         samplingRatio: this.cfg.samplingRatio,
         aligned: this.cfg.aligned,
+        canonicalScale: this.cfg.canonicalScale,
       });
       return this.boxHead.forward(pooled);
     });

@@ -98,6 +98,10 @@ describe('multi-level RoIAlign', () => {
     expect(levelOf(2000, 2000)).toBe(5);
     expect(levelOf(10, 10)).toBe(2);
     expect(levelOf(0, 20)).toBe(2);
+    // a smaller canonical scale (smaller images) moves every box up by log2(224 / scale) levels
+    expect(assignFpnLevels(roiOf(112, 112), 2, 5, 112)[0] + 2).toBe(4);
+    expect(assignFpnLevels(roiOf(56, 56), 2, 5, 112)[0] + 2).toBe(3);
+    expect(assignFpnLevels(roiOf(55.9, 55.9), 2, 5, 112)[0] + 2).toBe(2);
   });
 
   test('each RoI is pooled from its level with that stride, rows in RoI order', () => {
