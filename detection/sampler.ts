@@ -31,27 +31,36 @@ export class BalancedPositiveNegativeSampler {
     this.rng = typeof rng === 'number' ? new Rng(rng) : rng;
   }
 
-  /** k distinct random members of `pool` (partial Fisher–Yates). */
-  private pick(pool: number[], k: number): number[] {
+  /** k distinct random members of `pool` (partial Fisher–Yates), in draw order. */
+  private pick(pool: Int32Array, k: number): Int32Array {
     for (let i = 0; i < k; i++) {
       const j = i + this.rng.int(pool.length - i);
-      [pool[i], pool[j]] = [pool[j], pool[i]];
+      const t = pool[i];
+      pool[i] = pool[j];
+      pool[j] = t;
     }
-    return pool.slice(0, k);
+    return pool.subarray(0, k);
   }
 
   /** One pair of masks per image; `labels[i]` holds the per-example labels of image i. */
   sample(labels: ArrayLike<number>[]): SampledMasks[] {
     return labels.map((l) => {
-      const pos: number[] = [];
-      const neg: number[] = [];
+      // typed index lists: an RPN image has ~20k anchors, and growing JS arrays cost more than the draws
+      let nPos = 0;
+      let nNeg = 0;
       for (let i = 0; i < l.length; i++) {
         if (Number.isNaN(l[i])) throw new Error(`BalancedPositiveNegativeSampler: label ${i} is NaN`);
-        if (l[i] >= 1) pos.push(i);
-        else if (l[i] === 0) neg.push(i);
+        if (l[i] >= 1) nPos++;
+        else if (l[i] === 0) nNeg++;
       }
-      const numPos = Math.min(Math.floor(this.batchSizePerImage * this.positiveFraction), pos.length);
-      const numNeg = Math.min(this.batchSizePerImage - numPos, neg.length);
+      const pos = new Int32Array(nPos);
+      const neg = new Int32Array(nNeg);
+      for (let i = 0, p = 0, n = 0; i < l.length; i++) {
+        if (l[i] >= 1) pos[p++] = i;
+        else if (l[i] === 0) neg[n++] = i;
+      }
+      const numPos = Math.min(Math.floor(this.batchSizePerImage * this.positiveFraction), nPos);
+      const numNeg = Math.min(this.batchSizePerImage - numPos, nNeg);
       const positive = new Uint8Array(l.length);
       const negative = new Uint8Array(l.length);
       for (const i of this.pick(pos, numPos)) positive[i] = 1;
