@@ -3,14 +3,13 @@
  * ms/image and training ms/step per backend, peak RSS and the tensor count across steps, next to
  * torchvision built the same way (`../shared/bench/torch_detector.py`, run in the same invocation).
  *
+ * Built as torchvision's baseline is (torch_detector.py): random init, every layer trainable, batch norm in
+ * training mode (frozen batch norm with random weights diverges: NaN at the 2nd step), SGD lr 0.01 momentum 0.9.
  * Random weights leave a random RPN whose proposals collapse in NMS, so — as torch_detector.py's
  * "1000props" figures do — the RPN's NMS is switched off (threshold 1.01) and the box head gets exactly
- * `--proposals` test proposals; training samples `--rois` RoIs per image (torchvision's default 512; the
- * paper's 128). Each backend runs in its own child process so that peak RSS is its own.
- *
- * NOT YET WORKING (session 2): with random weights and frozen batch norm the R50-C4 training step diverges (NaN
- * loss at the 2nd step) and inference sees collapsed proposals, so no figure from this script is valid yet.
- * Next: train-mode batch norm and lr 0 for the timed steps, and a check that the box head gets `--proposals` RoIs.
+ * `--proposals` test proposals (the script checks the count); training samples `--rois` RoIs per image
+ * (torchvision's default 512; the paper's 128). Each backend runs in its own child process so that peak RSS is
+ * its own. `--steps-flat N` runs N more training steps and reports the tensor count before and after.
  *
  *   npx tsc -p . && node dist/bench/detector_speed.js [--backends native,wasm] [--config configs/faster_rcnn_R_50_C4_voc0712.yaml]
  *     [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
@@ -26,8 +25,10 @@ import { Rng } from '../engine/rng';
 import { SGD } from '../engine/optim/sgd';
 import { trainStep } from '../engine/train_step';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
-import { FasterRcnnC4 } from '../detection/faster_rcnn';
+import { buildDetectorModel } from '../detection/detector_model';
+import { TwoStageDetector } from '../detection/two_stage_detector';
 import { ImageTargets } from '../detection/types';
+import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_detector.py');
@@ -39,6 +40,8 @@ function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : dflt;
 }
+const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
+const layout = () => (/fpn/i.test(path.basename(CONFIG)) ? 'fpn' : 'c4');
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 function median(xs: number[]): number {
@@ -58,6 +61,32 @@ async function timeMs(fn: () => unknown, runs: number, warmup: number): Promise<
   return ts;
 }
 
+// three GT boxes as torch_detector.py, labels in 0..19
+const TARGETS: ImageTargets[] = [{
+  boxes: Float32Array.from([50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580]),
+  labels: Int32Array.from([3, 7, 12]),
+}];
+
+/**
+ * Eval-mode batch norm of a random network holds mean 0 / variance 1, and 50 layers of it overflow (no proposal
+ * survives: every score is NaN). One training-mode forward pass with momentum 1 sets each layer's running
+ * statistics to the batch's, as a calibrated network would have them; the timed passes are unchanged.
+ */
+function calibrateBatchNorm(model: Detector, x: tf.Tensor4D, sizes: { width: number; height: number }[]): void {
+  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const saved = bns.map((b) => b.momentum);
+  bns.forEach((b) => ((b as { momentum: number }).momentum = 1));
+  model.train();
+  tf.tidy(() => {
+    const { total } = model.losses(x, sizes, TARGETS, new Rng(7));
+    total.dataSync();
+  });
+  bns.forEach((b, i) => ((b as { momentum: number }).momentum = saved[i]));
+}
+
+type Detector = TwoStageDetector<tf.Tensor4D | tf.Tensor4D[]>;
+const build = (cfg: DetectorConfig): Detector => buildDetectorModel(cfg.model, NUM_CLASSES) as unknown as Detector;
+
 interface BackendFigures {
   backend: string;
   description: string;
@@ -72,7 +101,8 @@ interface BackendFigures {
 /** Child process: one backend, every setting. */
 async function child(backend: string): Promise<BackendFigures> {
   const description = await initBackend(backend);
-  const base = loadConfig<DetectorConfig>({ file: arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml'), defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
+  const file = loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
+  const base = deepMerge(file, { model: { batchNorm: 'train', freezeAt: 0 } });
   const runs = Number(arg('--runs', '3'));
   const warmup = Number(arg('--warmup', '1'));
   const rng = new Rng(1);
@@ -83,8 +113,14 @@ async function child(backend: string): Promise<BackendFigures> {
     threads: process.env.RESDET_THREADS ?? String(os.cpus().length),
   };
   for (const p of list(arg('--proposals', '1000,300'))) {
-    const cfg = deepMerge(base, { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: p, postNmsTopNTest: p } } });
-    const model = new FasterRcnnC4(cfg.model, NUM_CLASSES);
+    const cfg = deepMerge(base, { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: 2 * p, postNmsTopNTest: p } } });
+    const model = build(cfg);
+    calibrateBatchNorm(model, x, sizes);
+    model.eval();
+    const feats = model.backbone.forward(x);
+    const got = model.rpn.forward(feats, sizes).proposals[0].scores.length;
+    tf.dispose(feats);
+    if (got !== p) throw new Error(`${backend}: the box head would get ${got} proposals, not ${p}`);
     let detections = 0;
     const ts = await timeMs(() => {
       detections = model.detect(x, sizes)[0].scores.length;
@@ -93,23 +129,30 @@ async function child(backend: string): Promise<BackendFigures> {
     model.dispose();
     console.error(`${backend} infer ${p} proposals: ${median(ts).toFixed(0)} ms`);
   }
-  // three GT boxes as torch_detector.py, labels in 0..19
-  const targets: ImageTargets[] = [{
-    boxes: Float32Array.from([50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580]),
-    labels: Int32Array.from([3, 7, 12]),
-  }];
+  const targets = TARGETS;
   for (const r of list(arg('--rois', '512,128'))) {
     const cfg = deepMerge(base, { model: { roiHeads: { batchSizePerImage: r } } });
-    const model = new FasterRcnnC4(cfg.model, NUM_CLASSES);
+    const model = build(cfg);
     model.train();
     const opt = new SGD({ momentum: 0.9 });
     const params = model.trainableParameters();
     const losses: number[] = [];
-    const step = () => losses.push(trainStep(params, () => model.losses(x, sizes, targets, rng), opt, 0.01).loss);
+    // count the RoIs the box head gets in training (the sampler fills `r` only when there are enough proposals)
+    const heads = model.roiHeads as unknown as { boxFeatures: (f: unknown, rois: Float32Array) => tf.Tensor2D };
+    const boxFeatures = heads.boxFeatures.bind(heads);
+    let headRois = 0;
+    heads.boxFeatures = (f, rois) => ((headRois = rois.length / 5), boxFeatures(f, rois));
+    const step = () => {
+      const loss = trainStep(params, () => model.losses(x, sizes, targets, rng), opt, 0.01).loss;
+      if (!Number.isFinite(loss)) throw new Error(`${backend}: training loss ${loss} at step ${losses.length + 1}`);
+      losses.push(loss);
+    };
     step();
     figures.tensors_before_train = tf.memory().numTensors;
     const ts = await timeMs(step, runs, Math.max(0, warmup - 1));
+    for (let i = 0; i < Number(arg('--steps-flat', '0')); i++) step();
     figures.tensors_after_train = tf.memory().numTensors;
+    if (headRois !== r) throw new Error(`${backend}: the box head got ${headRois} RoIs in training, not ${r}`);
     figures.train[`${r}_rois`] = { median_ms: median(ts), runs_ms: ts, losses };
     opt.dispose();
     model.dispose();
@@ -123,7 +166,7 @@ async function child(backend: string): Promise<BackendFigures> {
 function runTorch(): Record<string, unknown> | null {
   if (process.argv.includes('--no-torch') || !fs.existsSync(TORCH_SCRIPT)) return null;
   try {
-    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', String(os.cpus().length), '--only', 'c4', '--flush-denormal', '--batches', '1', '--runs', arg('--runs', '3')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', String(os.cpus().length), '--only', layout(), '--flush-denormal', '--batches', '1', '--runs', arg('--runs', '3')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
     return JSON.parse(out.trim().split('\n').pop() as string);
   } catch (e) {
     console.error(`torchvision baseline did not run: ${(e as Error).message.split('\n')[0]}`);
@@ -153,8 +196,17 @@ async function main(): Promise<void> {
     ...Object.entries(f.infer).map(([k, v]) => `| ${f.description} | inference, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/image | ${f.peak_rss_mib.toFixed(0)} MiB |`),
     ...Object.entries(f.train).map(([k, v]) => `| ${f.description} | training step, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/step | tensors ${f.tensors_before_train} → ${f.tensors_after_train} |`),
   ]);
-  console.log(`R50-C4, 1x3x${H}x${W}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
-  if (torch) console.log('torchvision:', JSON.stringify(torch));
+  console.log(`${path.basename(CONFIG)}, 1x3x${H}x${W}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
+  if (torch) {
+    const t = (torch as Record<string, Record<string, unknown>>)[layout()] ?? {};
+    const ms = (k: string) => (t[k] as { median_ms?: number } | undefined)?.median_ms;
+    const trows: string[] = [];
+    const who = `torchvision ${torch.torchvision}, ${torch.threads} threads`;
+    if (ms('infer_1img_1000props') !== undefined) trows.push(`| ${who} | inference, RPN NMS off (${t.infer_1000props_rois_to_box_head_last} RoIs reached the box head) | ${ms('infer_1img_1000props')!.toFixed(0)} ms/image | |`);
+    if (ms('roi_heads_only_1000props') !== undefined) trows.push(`| ${who} | box head alone on 1000 proposals | ${ms('roi_heads_only_1000props')!.toFixed(0)} ms | |`);
+    if (ms('train_b1') !== undefined) trows.push(`| ${who} | training step, ${t.train_b1_rois_to_box_head_last} rois | ${ms('train_b1')!.toFixed(0)} ms/step | |`);
+    console.log(trows.join('\n'));
+  }
   const out = arg('--json', '');
   if (out) fs.writeFileSync(out, JSON.stringify(report, null, 2));
 }
