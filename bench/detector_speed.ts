@@ -41,7 +41,8 @@ function arg(name: string, dflt: string): string {
   return i > 0 ? process.argv[i + 1] : dflt;
 }
 const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
-const layout = () => (/fpn/i.test(path.basename(CONFIG)) ? 'fpn' : 'c4');
+/** The config's layout ('c4' | 'fpn'): which torchvision model to build for the comparison. */
+const layout = (): string => loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA }).model.type ?? 'c4';
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 function median(xs: number[]): number {

@@ -29,10 +29,10 @@ function nthSmallest(a: Float64Array, m: number): number {
 }
 
 /**
- * Indices of the k largest values, by descending value (ties: ascending index; NaN ranks below every number).
+ * Indices of the k largest values, by descending value (ties: ascending index; NaN counts as -Infinity).
  * The RPN asks for ~1,000 of ~20,000 anchors per level: a quickselect on a copy finds the k-th largest value,
  * and only the k indices at or above it are sorted with a comparator (sorting all n indices with one cost
- * 30 ms a training step).
+ * 9 ms of the demo's training step).
  */
 export function topK(values: ArrayLike<number>, k: number): Int32Array {
   const n = values.length;

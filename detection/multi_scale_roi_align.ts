@@ -2,7 +2,8 @@
  * RoI pooling over a feature pyramid (torchvision's MultiScaleRoIAlign): each RoI is pooled from one level,
  * chosen by the FPN paper's rule k = floor(4 + log2(sqrt(area) / 224) + 1e-6) clamped to the pyramid's
  * levels (a 224x224 box goes to P4, 112x112 to P3), with that level's stride as the spatial scale. The
- * canonical 224 (ImageNet's size, for ~800 px images) can be set: smaller images want a smaller one. Rows come
+ * canonical 224 (ImageNet's size, for ~800 px images) can be set (`roiHeads.canonicalScale`); on the demo's
+ * 256-384 px images 96 measured worse than 224 (bench/RESULTS.md), so the default stays. Rows come
  * back in the order of the RoIs; the result is differentiable with respect to every level's features.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -22,7 +22,7 @@ import { Detections, ImageSize, ImageTargets, Proposals } from './types';
 
 /**
  * RoIs per pass through the box head at inference: the C4 head runs res5 on every RoI, and 1,000 proposals at
- * 14x14x1024 in one pass hold gigabytes of activations; chunks bound that without changing any number.
+ * 14x14x1024 in one pass hold gigabytes of activations; chunks bound that (results equal up to float rounding).
  */
 export const DETECT_CHUNK = 256;
 

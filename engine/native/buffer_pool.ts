@@ -15,12 +15,17 @@ import * as os from 'os';
 
 const MIN_POOLED = 4096; // elements; smaller arrays are cheap to allocate
 /**
- * The most the pool holds: a sixteenth of the machine's memory, between 256 MiB and 2 GiB. 512 MiB was too
- * little for the demo detector (aspect-grouped batches of several padded shapes): a quarter of the requests
- * missed, and allocating plus collecting those arrays cost 40 ms of a 280 ms step (measured: 14.0 img/s at
- * 512 MiB, 17.0 at 1 GiB, 17.05 at 2 GiB).
+ * The most the pool holds: a sixteenth of the memory this process may use (the machine's, or a container's
+ * limit when lower), between 512 MiB and 2 GiB. A fixed 512 MiB was too little for the demo detector
+ * (aspect-grouped batches of several padded shapes): a quarter of the requests missed, and allocating plus
+ * collecting those arrays cost ~40 ms of a 280 ms step (measured: 14.0 img/s at 512 MiB, 17.0 at 1 GiB,
+ * 17.05 at 2 GiB).
  */
-export const MAX_POOL_BYTES = Math.min(2 * 1024 ** 3, Math.max(256 * 1024 ** 2, Math.floor(os.totalmem() / 16)));
+function usableMemory(): number {
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() ?? 0;
+  return limit > 0 ? Math.min(limit, os.totalmem()) : os.totalmem();
+}
+export const MAX_POOL_BYTES = Math.min(2 * 1024 ** 3, Math.max(512 * 1024 ** 2, Math.floor(usableMemory() / 16)));
 /** requests (takes) within which a size's recurrence interval counts towards the staleness window */
 const HORIZON = 1 << 16;
 

@@ -20,6 +20,7 @@ import { buildDetectorModel } from '../../detection/detector_model';
 import { FasterRcnnFpn } from '../../detection/faster_rcnn_fpn';
 import { FasterRcnnC4 } from '../../detection/faster_rcnn';
 import { FeaturePyramidNetwork } from '../../detection/fpn';
+import * as msra from '../../detection/multi_scale_roi_align';
 import { assignFpnLevels, multiScaleRoiAlign } from '../../detection/multi_scale_roi_align';
 import { roiAlign } from '../../detection/roi_align';
 import { selectProposals } from '../../detection/rpn_proposals';
@@ -265,3 +266,18 @@ test('overfitting two images from the CLI: the loss falls to a third of its star
   // measured on wasm (deterministic): first 4 steps 2.39, last 10 steps 0.79 (ratio 0.33)
   expect(mean(losses.slice(-10))).toBeLessThan(0.45 * mean(losses.slice(0, 4)));
 }, 120000);
+
+test('roiHeads.canonicalScale reaches the multi-level RoIAlign of the FPN box head', () => {
+  const spy = jest.spyOn(msra, 'multiScaleRoiAlign');
+  try {
+    const model = tinyModel({ model: { roiHeads: { canonicalScale: 112 } } });
+    const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    model.detect(x, [{ width: 64, height: 64 }]);
+    expect(spy).toHaveBeenCalled();
+    for (const call of spy.mock.calls) expect(call[2].canonicalScale).toBe(112);
+    x.dispose();
+    model.dispose();
+  } finally {
+    spy.mockRestore();
+  }
+});

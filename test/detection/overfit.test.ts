@@ -1,16 +1,21 @@
 /**
  * The paper's C4 detector memorises a tiny dataset: two synthetic images (16 objects, 12–170 px), trained from
  * scratch from the CLI for 300 iterations and evaluated on the same images — the loss falls close to zero and
- * every object is found (VOC07 mAP@0.5 and COCO AP50 near 1). In a child process, on the fastest backend
- * (native when built; wasm otherwise, slower).
+ * every object is found (VOC07 mAP@0.5 and COCO AP50 near 1). In a child process on the native backend
+ * (~60 s; `.ci/run` requires it); skipped when the addon is not built — on wasm the run takes ~5 minutes.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { JsonlLog } from '../../engine/jsonl_log';
+import { nativeUnavailable } from '../../engine/native';
 import { runCli, ROOT } from '../helpers/cli';
 
-test('C4 overfits two images: loss near zero, mAP near 1 on them', () => {
+const why = nativeUnavailable();
+if (why) console.warn(`native backend not built (${why}): the overfit run is skipped`);
+const maybe = why ? test.skip : test;
+
+maybe('C4 overfits two images: loss near zero, mAP near 1 on them', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-overfit-'));
   const data = path.join(tmp, 'data');
   expect(runCli(['data', 'synth', '--out', data, '--images', '2', '--seed', '5', '--format', 'coco', '--split', 'train']).code).toBe(0);
@@ -24,7 +29,7 @@ test('C4 overfits two images: loss near zero, mAP near 1 on them', () => {
     'data.train.format=coco', 'data.test.format=coco', 'data.shortSides=[256]', 'data.maxSize=384', 'data.testShortSide=256', 'data.flip=false',
     'solver.maxIters=300', 'solver.lr=0.04', 'solver.warmupIters=10', 'solver.steps=[0.8]', 'solver.imsPerBatch=2', 'checkpoint.period=10000',
   ];
-  const r = runCli(['train', path.join(ROOT, 'configs', 'faster_rcnn_R_50_C4_voc0712.yaml'), '--out', out, '--quiet', ...sets.flatMap((s) => ['--set', s])], { RESDET_BACKEND: 'auto' });
+  const r = runCli(['train', path.join(ROOT, 'configs', 'faster_rcnn_R_50_C4_voc0712.yaml'), '--out', out, '--quiet', ...sets.flatMap((s) => ['--set', s])], { RESDET_BACKEND: 'native' });
   expect(r.stderr).not.toMatch(/error/);
   expect(r.code).toBe(0);
   const log = JsonlLog.read(path.join(out, 'log.jsonl'));
