@@ -23,11 +23,17 @@ export function trainStep(
 ): StepResult {
   const byVar = new Map(params.map(([n, v]) => [v.name, n]));
   let parts: Record<string, tf.Scalar> = {};
-  const { value, grads } = tf.variableGrads(() => {
-    const r = lossFn();
-    parts = Object.fromEntries(Object.entries(r.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
-    return r.total;
-  }, params.map(([, v]) => v));
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(() => {
+      const r = lossFn();
+      parts = Object.fromEntries(Object.entries(r.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+      return r.total;
+    }, params.map(([, v]) => v));
+  } catch (e) {
+    throw explainWasmAbort(e);
+  }
+  const { value, grads } = result;
   const loss = value.dataSync()[0];
   const partValues = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]]));
   tf.dispose([value, ...Object.values(parts)]);
@@ -40,4 +46,17 @@ export function trainStep(
   optimizer.step(params, named, lr);
   tf.dispose(Object.values(grads));
   return { loss, parts: partValues };
+}
+
+/**
+ * The wasm backend has one 4 GiB memory (wasm32) for every tensor; when a step needs more, Emscripten aborts
+ * with a bare "Aborted()". Say what happened and what to do instead.
+ */
+export function explainWasmAbort(e: unknown): unknown {
+  if (tf.getBackend() !== 'wasm' || !(e instanceof Error) || !/Aborted\(/.test(e.message)) return e;
+  return new Error(
+    'the wasm backend ran out of memory in a training step (wasm has 4 GiB for all tensors, and this step needs more): ' +
+      'use the native backend (apt-get install libdnnl-dev, then npm run build:native), or smaller images ' +
+      '(data.shortSides, data.maxSize), fewer images per batch or fewer RoIs per image',
+  );
 }

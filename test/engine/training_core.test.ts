@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { SGD } from '../../engine/optim/sgd';
 import { learningRate } from '../../engine/optim/lr_schedule';
-import { trainStep } from '../../engine/train_step';
+import { explainWasmAbort, trainStep } from '../../engine/train_step';
 import { loadConfig, ConfigError } from '../../engine/config';
 import { saveCheckpoint, resolveCheckpoint, readTorchLayoutTensors, readCheckpointMeta } from '../../engine/checkpoint';
 import { buildResNet } from '../../backbone/resnet';
@@ -114,4 +114,25 @@ test('checkpoints round-trip in PyTorch layout and resolve from a run folder', a
   tf.dispose([x, y, a, b]);
   for (const mm of [m, m2, other]) mm.dispose();
   opt.dispose();
+});
+
+test('a wasm abort inside a training step becomes an out-of-memory message with what to do', () => {
+  const v = tf.variable(tf.scalar(1));
+  const abort = () => {
+    throw new Error('Aborted(). Build with -sASSERTIONS for more info.');
+  };
+  let message = '';
+  try {
+    trainStep([['v', v]], abort as never, new SGD(), 0.1);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  if (tf.getBackend() === 'wasm') {
+    expect(message).toMatch(/wasm backend ran out of memory/);
+    expect(message).toMatch(/native backend/);
+  } else expect(message).toMatch(/^Aborted\(\)/);
+  // other errors pass through unchanged
+  const other = new Error('shape mismatch');
+  expect(explainWasmAbort(other)).toBe(other);
+  v.dispose();
 });
