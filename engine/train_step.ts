@@ -49,11 +49,12 @@ export function trainStep(
 }
 
 /**
- * The wasm backend has one 4 GiB memory (wasm32) for every tensor; when a step needs more, Emscripten aborts
- * with a bare "Aborted()". Say what happened and what to do instead.
+ * The wasm backend has one 4 GiB memory (wasm32) for every tensor; when a step needs more, its allocator fails
+ * with a bare "Aborted()" or "memory access out of bounds" (both seen with ResNet-50 detectors at 600x800).
+ * Say what happened and what to do instead.
  */
 export function explainWasmAbort(e: unknown): unknown {
-  if (tf.getBackend() !== 'wasm' || !(e instanceof Error) || !/Aborted\(/.test(e.message)) return e;
+  if (tf.getBackend() !== 'wasm' || !(e instanceof Error) || !/Aborted\(|memory access out of bounds/.test(e.message)) return e;
   return new Error(
     'the wasm backend ran out of memory in a training step (wasm has 4 GiB for all tensors, and this step needs more): ' +
       'use the native backend (apt-get install libdnnl-dev, then npm run build:native), or smaller images ' +

@@ -132,7 +132,11 @@ test('a wasm abort inside a training step becomes an out-of-memory message with 
     expect(message).toMatch(/native backend/);
   } else expect(message).toMatch(/^Aborted\(\)/);
   // other errors pass through unchanged
+  if (tf.getBackend() === 'wasm') expect((explainWasmAbort(new RuntimeErrorLike('memory access out of bounds')) as Error).message).toMatch(/ran out of memory/);
   const other = new Error('shape mismatch');
   expect(explainWasmAbort(other)).toBe(other);
   v.dispose();
 });
+
+/** WebAssembly.RuntimeError as the wasm backend throws it (an Error subclass). */
+class RuntimeErrorLike extends Error {}
