@@ -42,7 +42,8 @@ function arg(name: string, dflt: string): string {
 }
 const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
 /** The config's layout ('c4' | 'fpn'): which torchvision model to build for the comparison. */
-const layout = (): string => loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA }).model.type ?? 'c4';
+let layoutName: string | undefined;
+const layout = (): string => (layoutName ??= loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA }).model.type ?? 'c4');
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 function median(xs: number[]): number {

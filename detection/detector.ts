@@ -10,8 +10,8 @@ import { ClassMap, emptyRecord } from '../datasets/detection/record';
 import { orientedSize } from '../datasets/classification/decode';
 import { DetectorConfig } from './config';
 import { buildDetectorModel, DetectorModel } from './detector_model';
-import { deepMerge } from '../engine/config';
-import { DETECTOR_DEFAULTS } from './config';
+import { deepMerge, loadConfig } from '../engine/config';
+import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA } from './config';
 import { detectRecords, ImageDetections } from './inference';
 import { testTransforms } from './trainer';
 
@@ -61,17 +61,18 @@ export function toDetections(d: ImageDetections, classes: ClassMap): Detection[]
 }
 
 /**
- * `model`: settings that replace the checkpoint's own model config (deep-merged), e.g. inference settings
- * (`rpn.postNmsTopNTest`, `roiHeads.scoreThresh`); architecture keys that no longer fit the weights fail
- * with the list of mis-shaped tensors.
+ * `sets`: `key=value` overrides of the checkpoint's own config (validated like `--set`), e.g. inference settings
+ * (`model.rpn.postNmsTopNTest=…`, `model.roiHeads.scoreThresh=…`); architecture keys that no longer fit the
+ * weights fail with the list of mis-shaped tensors.
  */
-export async function loadDetector(checkpoint: string, opts: { model?: Partial<DetectorConfig['model']> } = {}): Promise<Detector> {
+export async function loadDetector(checkpoint: string, opts: { sets?: string[] } = {}): Promise<Detector> {
   const ck = resolveCheckpoint(checkpoint);
   if (!ck.meta) throw new CheckpointError(`${checkpoint}: not a resdet detector checkpoint (no metadata beside it)`);
   const meta = await readCheckpointMeta(ck.meta);
   if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: a ${meta.kind} checkpoint, not a detector`);
   // keys added since the checkpoint was written (model.type, …) take their defaults: older runs are C4
-  const config = deepMerge(deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig), opts.model ? { model: opts.model } : {});
+  const stored = deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig);
+  const config = opts.sets?.length ? loadConfig<DetectorConfig>({ defaults: stored, schema: DETECTOR_SCHEMA, sets: opts.sets }) : stored;
   const classes = meta.classes as ClassMap;
   const model = buildDetectorModel(config.model, classes.names.length);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });

@@ -27,14 +27,9 @@ export function evalModelCommand(): Command {
     .action(
       action(async (f: { weights: string; config?: string; set: string[]; split?: string; data?: string; limit?: number; out?: string; json?: string; backend?: string; quiet?: boolean }) => {
         await initBackend(f.backend);
-        let detector = await loadDetector(f.weights);
+        // --set model.… (test proposals, score threshold, NMS) applies to the detector, not only to the data
+        const detector = await loadDetector(f.weights, { sets: f.set.filter((s) => s.startsWith('model.')) });
         const cfg = f.config || f.set.length ? loadDetectorConfig(f.config, f.set, f.config ? undefined : detector.config) : detector.config;
-        if (f.set.some((s) => s.startsWith('model.'))) {
-          // --set model.… (test proposals, score threshold, NMS) applies to the detector, not only to the data
-          const { model } = loadDetectorConfig(undefined, f.set, detector.config);
-          detector.dispose();
-          detector = await loadDetector(f.weights, { model });
-        }
         const spec = { ...cfg.data.test, ...(f.data ? { path: f.data } : {}), ...(f.split ? { split: f.split } : {}) };
         const ds = await openDetectorDataset(spec, detector.classes.names);
         const records = f.limit ? ds.records.slice(0, f.limit) : ds.records;

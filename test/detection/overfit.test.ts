@@ -4,35 +4,27 @@
  * every object is found (VOC07 mAP@0.5 and COCO AP50 near 1). In a child process on the native backend
  * (~60 s; `.ci/run` requires it); skipped when the addon is not built — on wasm the run takes ~5 minutes.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { JsonlLog } from '../../engine/jsonl_log';
 import { nativeUnavailable } from '../../engine/native';
-import { runCli, ROOT } from '../helpers/cli';
+import { trainOnTwoImages } from '../helpers/cli';
 
 const why = nativeUnavailable();
 if (why) console.warn(`native backend not built (${why}): the overfit run is skipped`);
 const maybe = why ? test.skip : test;
 
 maybe('C4 overfits two images: loss near zero, mAP near 1 on them', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-overfit-'));
-  const data = path.join(tmp, 'data');
-  expect(runCli(['data', 'synth', '--out', data, '--images', '2', '--seed', '5', '--format', 'coco', '--split', 'train']).code).toBe(0);
-  const out = path.join(tmp, 'run');
-  const sets = [
-    'model.pretrained=null', 'model.arch=resnet18', 'model.widthMultiplier=0.25', 'model.batchNorm=train', 'model.freezeAt=0',
+  const r = trainOnTwoImages('faster_rcnn_R_50_C4_voc0712.yaml', () => [
+    'model.arch=resnet18', 'model.widthMultiplier=0.25', 'model.batchNorm=train', 'model.freezeAt=0',
     'model.rpn.anchorSizes=[16,32,64,128,256]', 'model.rpn.preNmsTopNTrain=500', 'model.rpn.postNmsTopNTrain=200',
     'model.rpn.preNmsTopNTest=500', 'model.rpn.postNmsTopNTest=100', 'model.rpn.minSize=0',
     'model.roiHeads.resolution=7', 'model.roiHeads.batchSizePerImage=64',
-    `data.train.path=${data}`, `data.test.path=${data}`, 'data.train.split=train', 'data.test.split=train',
     'data.train.format=coco', 'data.test.format=coco', 'data.shortSides=[256]', 'data.maxSize=384', 'data.testShortSide=256', 'data.flip=false',
     'solver.maxIters=300', 'solver.lr=0.04', 'solver.warmupIters=10', 'solver.steps=[0.8]', 'solver.imsPerBatch=2', 'checkpoint.period=10000',
-  ];
-  const r = runCli(['train', path.join(ROOT, 'configs', 'faster_rcnn_R_50_C4_voc0712.yaml'), '--out', out, '--quiet', ...sets.flatMap((s) => ['--set', s])], { RESDET_BACKEND: 'native' });
+  ], { RESDET_BACKEND: 'native' });
   expect(r.stderr).not.toMatch(/error/);
   expect(r.code).toBe(0);
-  const log = JsonlLog.read(path.join(out, 'log.jsonl'));
+  const log = JsonlLog.read(path.join(r.out, 'log.jsonl'));
   const losses = log.filter((x) => x.type === 'train').map((x) => x.loss as number);
   expect(losses).toHaveLength(300);
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;

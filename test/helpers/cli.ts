@@ -1,6 +1,7 @@
 /** Runs the built CLI (building dist/ first if it is missing) and captures its output and exit code. */
 import { spawnSync, execSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -17,3 +18,21 @@ export function runCli(args: string[], env: Record<string, string> = {}): { code
 }
 
 export const HAS_FASHION_MNIST = fs.existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+
+/**
+ * A CLI training run on two synthetic images (seed 5: both portrait, so a batch of two sees both), the same
+ * images as train and test split: `resdet train configs/CONFIG --out … --quiet --set …` with the data keys set
+ * and `sets(dataDir)` added. Returns the run folder and the CLI's result.
+ */
+export function trainOnTwoImages(
+  config: string, sets: (data: string) => string[], env: Record<string, string> = {},
+): { out: string; code: number; stdout: string; stderr: string } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-two-images-'));
+  const data = path.join(tmp, 'data');
+  const synth = runCli(['data', 'synth', '--out', data, '--images', '2', '--seed', '5', '--format', 'coco', '--split', 'train']);
+  if (synth.code !== 0) throw new Error(`resdet data synth failed: ${synth.stderr}`);
+  const out = path.join(tmp, 'run');
+  const all = ['model.pretrained=null', `data.train.path=${data}`, `data.test.path=${data}`, 'data.train.split=train', 'data.test.split=train', ...sets(data)];
+  const r = runCli(['train', path.join(ROOT, 'configs', config), '--out', out, '--quiet', ...all.flatMap((s) => ['--set', s])], env);
+  return { out, ...r };
+}
