@@ -1,6 +1,8 @@
 /**
  * The detector config: defaults (the paper's Faster R-CNN R-50/101 C4 settings; `model.type: fpn` selects the
- * feature-pyramid layout, whose keys `model.fpn` and `model.roiHeads.mlpDim` the C4 layout ignores) and the
+ * feature-pyramid layout, whose keys `model.fpn` and `model.roiHeads.mlpDim` the C4 layout ignores; torchvision's
+ * fasterrcnn_resnet50_fpn_v2 is the FPN layout with `model.fpn.norm: bn`, `model.rpn.convDepth: 2` and
+ * `model.roiHeads.boxHead: convfc` — configs/faster_rcnn_R_50_FPN_v2_coco.yaml) and the
  * schema that validates YAML files and `--set` overrides. Every default is here; configs/*.yaml only state
  * differences.
  */
@@ -59,7 +61,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     batchNorm: 'frozen',
     strideIn1x1: false,
     pretrained: null,
-    fpn: { outChannels: 256 },
+    fpn: { outChannels: 256, norm: null },
     rpn: {
       anchorSizes: [128, 256, 512],
       aspectRatios: [0.5, 1, 2],
@@ -75,6 +77,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
       batchSizePerImage: 256,
       positiveFraction: 0.5,
       smoothL1Beta: 1 / 9,
+      convDepth: 1,
     },
     roiHeads: {
       pooler: 'align',
@@ -82,6 +85,10 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
       samplingRatio: 0,
       aligned: true,
       mlpDim: 1024,
+      boxHead: 'mlp',
+      numConv: 4,
+      convDim: 256,
+      convNorm: 'bn',
       canonicalScale: 224,
       batchSizePerImage: 128,
       positiveFraction: 0.25,
@@ -144,7 +151,7 @@ export const DETECTOR_SCHEMA = obj({
     batchNorm: { enum: ['frozen', 'train'] },
     strideIn1x1: { type: 'boolean' },
     pretrained: nullable({ type: 'string' }),
-    fpn: obj({ outChannels: posInt }),
+    fpn: obj({ outChannels: posInt, norm: nullable({ enum: ['bn'] }) }),
     rpn: obj({
       anchorSizes: { type: 'array', items: pos, minItems: 1 },
       aspectRatios: { type: 'array', items: pos, minItems: 1 },
@@ -160,6 +167,7 @@ export const DETECTOR_SCHEMA = obj({
       batchSizePerImage: posInt,
       positiveFraction: frac,
       smoothL1Beta: { type: 'number', minimum: 0 },
+      convDepth: posInt,
     }),
     roiHeads: obj({
       pooler: { enum: ['align', 'pool'] },
@@ -167,6 +175,10 @@ export const DETECTOR_SCHEMA = obj({
       samplingRatio: { type: 'integer' },
       aligned: { type: 'boolean' },
       mlpDim: posInt,
+      boxHead: { enum: ['mlp', 'convfc'] },
+      numConv: nnInt,
+      convDim: posInt,
+      convNorm: nullable({ enum: ['bn'] }),
       canonicalScale: pos,
       batchSizePerImage: posInt,
       positiveFraction: frac,

@@ -1,7 +1,8 @@
 /**
  * What every Faster R-CNN layout offers the trainer, the predictor and fine-tuning (`DetectorModel`), its
  * config (`DetectorModelConfig`), and the factory that builds the layout a config names (`model.type`:
- * 'c4', the paper's, or 'fpn', torchvision's fasterrcnn_resnet50_fpn). Configs of checkpoints written before
+ * 'c4', the paper's, or 'fpn', torchvision's fasterrcnn_resnet50_fpn, and with `fpn.norm: bn`,
+ * `rpn.convDepth: 2`, `roiHeads.boxHead: convfc` its fasterrcnn_resnet50_fpn_v2). Configs of checkpoints written before
  * `model.type` existed have no type and build the C4 layout.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,8 +27,8 @@ export interface DetectorModelConfig {
   /** 'frozen' (running statistics, the paper's choice with pretrained weights) or 'train' (from scratch) */
   batchNorm: 'frozen' | 'train';
   strideIn1x1: boolean;
-  /** the feature pyramid (type 'fpn' only) */
-  fpn: { outChannels: number };
+  /** the feature pyramid (type 'fpn' only): channels, and batch norm in its blocks ('bn', torchvision's v2) or none */
+  fpn: { outChannels: number; norm: 'bn' | null };
   rpn: RpnConfig;
   roiHeads: RoiHeadsConfig;
 }

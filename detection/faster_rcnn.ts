@@ -5,6 +5,7 @@
  * (`freezeAt` 2); training from scratch uses trainable batch norm instead.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../engine/config';
 import { ResNet } from '../backbone/resnet';
 import { RegionProposalNetwork } from './rpn';
 import { C4RoiHeads } from './roi_heads_c4';
@@ -25,6 +26,9 @@ export class FasterRcnnC4 extends TwoStageDetector<tf.Tensor4D> implements Detec
     super();
     const net = new ResNet(cfg.arch, { numClasses: 1, widthMultiplier: cfg.widthMultiplier, strideIn1x1: cfg.strideIn1x1 });
     if (net.spec.style !== 'imagenet') throw new Error(`Faster R-CNN C4 needs an ImageNet-style ResNet (resnet18…152), got ${cfg.arch}`);
+    if ((cfg.roiHeads.boxHead ?? 'mlp') !== 'mlp') {
+      throw new ConfigError(`model.roiHeads.boxHead: '${cfg.roiHeads.boxHead}' is a box head of the FPN layout; the C4 layout's box head is res5 (set model.type: fpn)`);
+    }
     net.fc.dispose();
     this.backbone = this.addModule('backbone', new ResNetTrunk(net, 3));
     this.rpn = this.addModule('rpn', new RegionProposalNetwork(cfg.rpn, this.backbone.outChannels, [{ stride: this.stride, sizes: cfg.rpn.anchorSizes }]));

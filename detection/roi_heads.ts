@@ -31,8 +31,17 @@ export interface RoiHeadsConfig {
   resolution: number;
   samplingRatio: number;
   aligned: boolean;
-  /** width of the FPN box head's two fully connected layers (type 'fpn' only) */
+  /** width of the FPN box head's fully connected layers (type 'fpn' only): fc6/fc7 of 'mlp', the one FC of 'convfc' */
   mlpDim: number;
+  /**
+   * the FPN box head (type 'fpn' only): 'mlp' (two fully connected layers, torchvision's TwoMLPHead, v1) or
+   * 'convfc' (numConv 3x3 conv + norm + ReLU and one fully connected layer, FastRCNNConvFCHead, v2)
+   */
+  boxHead: 'mlp' | 'convfc';
+  /** 'convfc' only: number of 3x3 convolutions (torchvision v2: 4), their channels (256) and norm ('bn' or null) */
+  numConv: number;
+  convDim: number;
+  convNorm: 'bn' | null;
   /** FPN level rule: the box side pooled from P4 (224; type 'fpn' only) */
   canonicalScale: number;
   batchSizePerImage: number;

@@ -40,6 +40,8 @@ export interface RpnConfig {
   batchSizePerImage: number;
   positiveFraction: number;
   smoothL1Beta: number;
+  /** 3x3 convolutions (each with ReLU) in the head before its sibling 1x1 layers: 1 (v1, C4) or 2 (torchvision's v2) */
+  convDepth: number;
 }
 
 export interface RpnOutput {
@@ -66,7 +68,7 @@ export class RegionProposalNetwork extends Module {
     if (!levels.length || levels.some((l) => l.sizes.length !== levels[0].sizes.length)) {
       throw new Error(`RegionProposalNetwork: every level needs the same number of anchor sizes (one head is shared), got [${levels.map((l) => l.sizes.length)}]`);
     }
-    this.head = this.addModule('head', new RpnHead(inChannels, levels[0].sizes.length * cfg.aspectRatios.length));
+    this.head = this.addModule('head', new RpnHead(inChannels, levels[0].sizes.length * cfg.aspectRatios.length, cfg.convDepth ?? 1));
   }
 
   /** Anchors of every level for feature maps of these sizes, concatenated level by level. */

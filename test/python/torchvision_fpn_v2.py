@@ -1,0 +1,114 @@
+"""Reference for test/detection/fpn_v2.test.ts: torchvision 0.14's fasterrcnn_resnet50_fpn_v2 (needs torch +
+torchvision; random weights, nothing downloaded).
+
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py names NUM_CLASSES
+        Prints {name: shape} of fasterrcnn_resnet50_fpn_v2(weights=None, weights_backbone=None,
+        num_classes=NUM_CLASSES).state_dict() as JSON (num_batches_tracked included).
+
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py make OUTDIR H W SEED
+        Builds the model (num_classes=91) with random weights made to give confident, spread-out outputs, runs it
+        in eval mode on a synthetic H x W image and writes
+          model.pth        torch.save(model.state_dict())
+          input.f32        the image as the network sees it: (pixel/255 - mean) / std, NHWC float32 [1, H, W, 3]
+          detections.json  {"boxes": [[x1, y1, x2, y2], ...], "scores": [...], "labels": [COCO ids]}
+        H and W must need no resize (short side 800, long side <= 1333, multiples of 32: the transform is then
+        the identity plus normalisation).
+        Calibration: every batch norm gets the statistics of the image itself (momentum None, one pass), the RPN
+        objectness logits are scaled to a standard deviation of 3 and the class logits to 4, so that top-k,
+        score thresholds and NMS are not decided by near-ties; box deltas get a standard deviation of ~0.3.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torchvision
+from torchvision.models.detection import fasterrcnn_resnet50_fpn_v2
+
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def build(num_classes):
+    return fasterrcnn_resnet50_fpn_v2(weights=None, weights_backbone=None, num_classes=num_classes)
+
+
+def synthetic_image(h, w, rng):
+    """Smooth colour gradients with rectangles and discs: structure at several scales, values 0..1."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack([0.5 + 0.3 * np.sin(x / 97 + c) * np.cos(y / 71 - c) for c in range(3)], -1)
+    for _ in range(24):
+        c = rng.uniform(0, 1, 3)
+        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
+        s = rng.uniform(20, 300)
+        if rng.uniform() < 0.5:
+            img[int(y0):int(y0 + s * rng.uniform(0.5, 1.5)), int(x0):int(x0 + s)] = c
+        else:
+            img[(x - x0) ** 2 + (y - y0) ** 2 < (s / 2) ** 2] = c
+    return np.clip(img + rng.normal(0, 0.02, img.shape).astype(np.float32), 0, 1)
+
+
+def batch_norms(module):
+    return [m for m in module.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+
+def calibrate(model, bns, layers, image):
+    """One pass in eval mode except `bns`, which take the batch statistics they see on `image` as running
+    statistics; returns the standard deviation of each of `layers`' outputs in that pass."""
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None
+        bn.train()
+    seen = [[] for _ in layers]
+    hooks = [layer.register_forward_hook(lambda m, i, o, k=k: seen[k].append(o.detach().flatten())) for k, layer in enumerate(layers)]
+    with torch.no_grad():
+        model([image])
+    for h in hooks:
+        h.remove()
+    for bn in bns:
+        bn.eval()
+        bn.momentum = 0.1
+    return [torch.cat(v).std().item() for v in seen]
+
+
+def scale(layers, stds, targets):
+    with torch.no_grad():
+        for layer, std, target in zip(layers, stds, targets):
+            layer.weight.mul_(target / std)
+            if layer.bias is not None:
+                layer.bias.mul_(target / std)
+
+
+def make(out, h, w, seed):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build(91).eval()
+    img = synthetic_image(h, w, rng)
+    image = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+    rpn = [model.rpn.head.cls_logits, model.rpn.head.bbox_pred]
+    scale(rpn, calibrate(model, batch_norms(model.backbone), rpn, image), [3.0, 0.3])
+    box = [model.roi_heads.box_predictor.cls_score, model.roi_heads.box_predictor.bbox_pred]
+    scale(box, calibrate(model, batch_norms(model.roi_heads.box_head), box, image), [4.0, 0.3])
+    with torch.no_grad():
+        det = model([image])[0]
+    os.makedirs(out, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(out, 'model.pth'))
+    ((img - MEAN) / STD).astype('<f4').tofile(os.path.join(out, 'input.f32'))
+    with open(os.path.join(out, 'detections.json'), 'w') as f:
+        json.dump({'boxes': det['boxes'].tolist(), 'scores': det['scores'].tolist(), 'labels': det['labels'].tolist()}, f)
+
+
+def main():
+    torch.set_num_threads(int(os.environ.get('RESDET_THREADS', '2')))
+    cmd = sys.argv[1]
+    if cmd == 'names':
+        print(json.dumps({k: list(v.shape) for k, v in build(int(sys.argv[2])).state_dict().items()}))
+    elif cmd == 'make':
+        make(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        raise SystemExit(f'unknown command {cmd}')
+
+
+if __name__ == '__main__':
+    main()
