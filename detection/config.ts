@@ -31,6 +31,12 @@ export interface DetectorConfig {
     testShortSide: number;
     flip: boolean;
     normalization: 'torchvision' | 'msra';
+    /**
+     * 'sharp': size round(side·s), libvips when shrinking, PIL-style bilinear when enlarging; 'torch-bilinear':
+     * torchvision's GeneralizedRCNNTransform (size floor(side·s) with s in float32, bilinear as
+     * F.interpolate(align_corners=False) without antialias, both ways)
+     */
+    resize: 'sharp' | 'torch-bilinear';
     includeDifficult: boolean;
   };
   solver: {
@@ -59,6 +65,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     widthMultiplier: 1,
     freezeAt: 2,
     batchNorm: 'frozen',
+    batchNormEps: 1e-5,
     strideIn1x1: false,
     pretrained: null,
     fpn: { outChannels: 256, norm: null },
@@ -66,6 +73,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
       anchorSizes: [128, 256, 512],
       aspectRatios: [0.5, 1, 2],
       anchorStyle: 'torchvision',
+      anchorStrides: 'nominal',
       preNmsTopNTrain: 12000,
       postNmsTopNTrain: 2000,
       preNmsTopNTest: 6000,
@@ -109,6 +117,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     testShortSide: 600,
     flip: true,
     normalization: 'torchvision',
+    resize: 'sharp',
     includeDifficult: false,
   },
   solver: {
@@ -149,6 +158,7 @@ export const DETECTOR_SCHEMA = obj({
     widthMultiplier: pos,
     freezeAt: { type: 'integer', minimum: 0, maximum: 4 },
     batchNorm: { enum: ['frozen', 'train'] },
+    batchNormEps: { type: 'number', minimum: 0 },
     strideIn1x1: { type: 'boolean' },
     pretrained: nullable({ type: 'string' }),
     fpn: obj({ outChannels: posInt, norm: nullable({ enum: ['bn'] }) }),
@@ -156,6 +166,7 @@ export const DETECTOR_SCHEMA = obj({
       anchorSizes: { type: 'array', items: pos, minItems: 1 },
       aspectRatios: { type: 'array', items: pos, minItems: 1 },
       anchorStyle: { enum: ['torchvision', 'py-faster-rcnn'] },
+      anchorStrides: { enum: ['nominal', 'torchvision'] },
       preNmsTopNTrain: posInt,
       postNmsTopNTrain: posInt,
       preNmsTopNTest: posInt,
@@ -199,6 +210,7 @@ export const DETECTOR_SCHEMA = obj({
     testShortSide: posInt,
     flip: { type: 'boolean' },
     normalization: { enum: ['torchvision', 'msra'] },
+    resize: { enum: ['sharp', 'torch-bilinear'] },
     includeDifficult: { type: 'boolean' },
   }),
   solver: obj({

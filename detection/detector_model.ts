@@ -14,6 +14,7 @@ import { RoiHeadsConfig } from './roi_heads';
 import { Detections, ImageSize, ImageTargets } from './types';
 import { FasterRcnnC4 } from './faster_rcnn';
 import { FasterRcnnFpn } from './faster_rcnn_fpn';
+import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 
 export type DetectorType = 'c4' | 'fpn';
 
@@ -26,6 +27,8 @@ export interface DetectorModelConfig {
   freezeAt: number;
   /** 'frozen' (running statistics, the paper's choice with pretrained weights) or 'train' (from scratch) */
   batchNorm: 'frozen' | 'train';
+  /** epsilon of every batch norm (1e-5; torchvision's v1 COCO Faster R-CNN was trained with 0) */
+  batchNormEps: number;
   strideIn1x1: boolean;
   /** the feature pyramid (type 'fpn' only): channels, and batch norm in its blocks ('bn', torchvision's v2) or none */
   fpn: { outChannels: number; norm: 'bn' | null };
@@ -57,7 +60,15 @@ export interface DetectorModel extends Module {
 /** Builds the layout `modelCfg.type` names (missing: 'c4') for `numClasses` object classes. */
 export function buildDetectorModel(modelCfg: DetectorModelConfig, numClasses: number): DetectorModel {
   const type = modelCfg.type ?? 'c4';
-  if (type === 'c4') return new FasterRcnnC4({ ...modelCfg, type }, numClasses);
-  if (type === 'fpn') return new FasterRcnnFpn(modelCfg, numClasses);
-  throw new ConfigError(`model.type: unknown detector layout '${String(type)}' (known: c4, fpn)`);
+  let model: DetectorModel;
+  if (type === 'c4') model = new FasterRcnnC4({ ...modelCfg, type }, numClasses);
+  else if (type === 'fpn') model = new FasterRcnnFpn(modelCfg, numClasses);
+  else throw new ConfigError(`model.type: unknown detector layout '${String(type)}' (known: c4, fpn)`);
+  setBatchNormEps(model, modelCfg.batchNormEps ?? 1e-5);
+  return model;
+}
+
+/** Sets the epsilon of every batch norm below `root` (before its first forward pass). */
+export function setBatchNormEps(root: Module, eps: number): void {
+  for (const [, m] of root.namedModules()) if (m instanceof BatchNorm2d) m.eps = eps;
 }

@@ -29,6 +29,11 @@ export interface RpnConfig {
   anchorSizes: number[];
   aspectRatios: number[];
   anchorStyle: 'torchvision' | 'py-faster-rcnn';
+  /**
+   * 'nominal': anchors on each level's stride (4…64); 'torchvision': on padded input size // feature size per
+   * axis, as torchvision's AnchorGenerator (P6 of an 800-pixel side: 61)
+   */
+  anchorStrides?: 'nominal' | 'torchvision';
   preNmsTopNTrain: number;
   postNmsTopNTrain: number;
   preNmsTopNTest: number;
@@ -76,15 +81,18 @@ export class RegionProposalNetwork extends Module {
     const key = featureSizes.join('|');
     let a = this.anchorCache.get(key);
     if (!a) {
+      // the padded input size, from the finest level (padding is a multiple of every level's stride but P6's)
+      const input = [featureSizes[0][0] * this.levels[0].stride, featureSizes[0][1] * this.levels[0].stride];
       const parts = featureSizes.map(([fh, fw], l) => {
         const { stride, sizes } = this.levels[l];
+        const strides: [number, number] = this.cfg.anchorStrides === 'torchvision' ? [Math.floor(input[0] / fh), Math.floor(input[1] / fw)] : [stride, stride];
         const t = generateAnchors({
           sizes,
           aspectRatios: this.cfg.aspectRatios,
-          imageSize: [fh * stride, fw * stride],
+          imageSize: [fh * strides[0], fw * strides[1]],
           featureSize: [fh, fw],
           style: this.cfg.anchorStyle,
-          stride: [stride, stride],
+          stride: strides,
         });
         const data = t.dataSync() as Float32Array;
         t.dispose();

@@ -54,11 +54,11 @@ export interface TrainDetectorResult {
 }
 
 export function trainTransforms(cfg: DetectorConfig): TransformOptions {
-  return { shortSides: cfg.data.shortSides, maxSize: cfg.data.maxSize, flip: cfg.data.flip, normalization: cfg.data.normalization, includeDifficult: cfg.data.includeDifficult };
+  return { shortSides: cfg.data.shortSides, maxSize: cfg.data.maxSize, flip: cfg.data.flip, normalization: cfg.data.normalization, resize: cfg.data.resize, includeDifficult: cfg.data.includeDifficult };
 }
 
 export function testTransforms(cfg: DetectorConfig): TransformOptions {
-  return { shortSides: [cfg.data.testShortSide], maxSize: cfg.data.maxSize, flip: false, normalization: cfg.data.normalization, includeDifficult: true };
+  return { shortSides: [cfg.data.testShortSide], maxSize: cfg.data.maxSize, flip: false, normalization: cfg.data.normalization, resize: cfg.data.resize, includeDifficult: true };
 }
 
 /** Records with at least one training target (torchvision drops images without boxes from training). */

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { action, numFlag, UsageError } from '../errors';
+import { action, collect, numFlag, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/safetensors';
 import { loadDetector } from '../../detection/detector';
@@ -34,13 +34,14 @@ export function predictCommand(): Command {
     .option('--out <dir>', 'output folder', 'runs/predict')
     .option('--score-thresh <x>', 'keep detections scoring at least this', numFlag('--score-thresh'), 0.5)
     .option('--no-draw', 'do not write images with boxes drawn')
+    .option('--set <key=value>', "override a key of the checkpoint's config, e.g. model.roiHeads.nmsThresh=0.6 (repeatable)", collect, [])
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (inputs: string[], f: { weights: string; out: string; scoreThresh: number; draw: boolean; backend?: string; quiet?: boolean }) => {
+      action(async (inputs: string[], f: { weights: string; out: string; scoreThresh: number; draw: boolean; set: string[]; backend?: string; quiet?: boolean }) => {
         const files = expandInputs(inputs);
         await initBackend(f.backend);
-        const detector = await loadDetector(f.weights);
+        const detector = await loadDetector(f.weights, { sets: f.set });
         const dets = await detector.detectFiles(files, { quiet: f.quiet });
         for (const d of dets) {
           const keep = Array.from(d.scores.keys()).filter((k) => d.scores[k] >= f.scoreThresh);

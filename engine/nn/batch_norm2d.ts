@@ -17,7 +17,8 @@ export class BatchNorm2d extends Module {
   readonly runningVar: tf.Variable;
   frozen = false;
 
-  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1) {
+  /** `eps` may be set before the first forward pass (detectors loading torchvision's v1 COCO weights use 0) */
+  constructor(readonly numFeatures: number, public eps = 1e-5, readonly momentum = 0.1) {
     super();
     this.weight = this.addParameter('weight', tf.ones([numFeatures]));
     this.bias = this.addParameter('bias', tf.zeros([numFeatures]));

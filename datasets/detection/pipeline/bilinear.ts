@@ -5,7 +5,9 @@
  * shorter side of 600 or 800); shrinking stays with sharp, whose filters antialias.
  *
  * Sampling is PIL's BILINEAR for enlargement (what torchvision's reference pipeline uses): output pixel x
- * samples the source at (x + 0.5) · sw/dw − 0.5, clamped to the edge pixels; the same vertically.
+ * samples the source at (x + 0.5) · sw/dw − 0.5, clamped to the edge pixels; the same vertically. That is also
+ * torch.nn.functional.interpolate(mode='bilinear', align_corners=False) without antialias, in both directions,
+ * so the 'torch-bilinear' resize mode (torchvision's detectors) uses this code for shrinking too.
  */
 
 interface Taps {

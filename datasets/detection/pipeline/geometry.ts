@@ -25,6 +25,20 @@ export function resizedSize(width: number, height: number, shortSide: number, ma
   return { width: w, height: h, scaleX: w / width, scaleY: h / height };
 }
 
+/**
+ * torchvision's GeneralizedRCNNTransform rule: s = min(S / min(h, w), M / max(h, w)) computed in float32, and
+ * F.interpolate(scale_factor=s, recompute_scale_factor=True) makes the output floor(side · s) (in double) —
+ * 500x375 at 800/1333 becomes 1066x800, where round() would give 1067.
+ */
+export function torchResizedSize(width: number, height: number, shortSide: number, maxSize: number): ResizeGeometry {
+  if (!(width > 0 && height > 0)) throw new Error(`torchResizedSize: bad image size ${width}x${height}`);
+  const f = Math.fround;
+  const s = Math.min(f(f(shortSide) / f(Math.min(width, height))), f(f(maxSize) / f(Math.max(width, height))));
+  const w = Math.max(1, Math.floor(width * s));
+  const h = Math.max(1, Math.floor(height * s));
+  return { width: w, height: h, scaleX: w / width, scaleY: h / height };
+}
+
 /** Boxes (N*4, original pixels) → resized and optionally flipped; float32 for the trainer. */
 export function transformBoxes(boxes: ArrayLike<number>, g: ResizeGeometry, flip: boolean): Float32Array {
   const out = new Float32Array(boxes.length);

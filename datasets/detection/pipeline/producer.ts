@@ -115,7 +115,7 @@ export class BatchProducer implements AsyncIterable<Batch> {
     if (this.opts.reuseBuffers !== false) plans.forEach((p, k) => zeroPadding(view, k, H, W, p.geometry.height, p.geometry.width));
     const norm = normalizationParams(NORMALIZATIONS[t.normalization]);
     const jobs = indices.map((i, k): DecodeJob => ({
-      file: this.records[i].file, plan: plans[k], size: this.records[i], resizer: this.opts.resizer ?? 'auto',
+      file: this.records[i].file, plan: plans[k], size: this.records[i], resizer: this.opts.resizer ?? (t.resize === 'torch-bilinear' ? 'js' : 'auto'),
       buffer, offset: k * per, rowStride: W * 3, ...norm,
     }));
     const p = Promise.allSettled(jobs.map((j) => this.decode(j))).then((results) => {

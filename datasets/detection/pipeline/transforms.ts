@@ -6,7 +6,7 @@
  */
 import { Rng } from '../../../engine/rng';
 import { DatasetRecord } from '../record';
-import { resizedSize, ResizeGeometry } from './geometry';
+import { resizedSize, torchResizedSize, ResizeGeometry } from './geometry';
 import { NormalizationName } from './normalize';
 
 export interface JitterOptions {
@@ -26,6 +26,12 @@ export interface TransformOptions {
   /** photometric jitter (training, optional) */
   jitter?: JitterOptions;
   normalization: NormalizationName;
+  /**
+   * 'sharp' (default): resizedSize's rule, libvips shrinks, bilinear.ts enlarges; 'torch-bilinear':
+   * torchvision's size rule (torchResizedSize) and bilinear.ts both ways, which is
+   * F.interpolate(mode='bilinear', align_corners=False) without antialias
+   */
+  resize?: 'sharp' | 'torch-bilinear';
   /** keep VOC difficult objects as training targets (default false) */
   includeDifficult?: boolean;
 }
@@ -43,7 +49,7 @@ export function planImage(r: { width: number; height: number }, opts: TransformO
   const random = rng !== null;
   if (opts.shortSides.length === 0) throw new Error('planImage: shortSides is empty');
   const s = opts.shortSides.length > 1 && random ? opts.shortSides[rng.int(opts.shortSides.length)] : opts.shortSides[0];
-  const geometry = resizedSize(r.width, r.height, s, opts.maxSize);
+  const geometry = opts.resize === 'torch-bilinear' ? torchResizedSize(r.width, r.height, s, opts.maxSize) : resizedSize(r.width, r.height, s, opts.maxSize);
   const flip = opts.flip && random ? rng.next() < 0.5 : false;
   const plan: ImagePlan = { geometry, flip };
   if (opts.jitter && random) {
