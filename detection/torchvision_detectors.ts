@@ -27,6 +27,13 @@ export interface TorchvisionDetectorSpec {
   toTorchvision(name: string): string;
   /** why a resdet detector config has no counterpart in this builder, or null */
   mismatch(cfg: DetectorConfig): string | null;
+  /** whether a resdet config of `layout` is this builder's variant (export picks among builders of one layout) */
+  claims(cfg: DetectorConfig): boolean;
+  /**
+   * torchvision's BatchNorm2d (not FrozenBatchNorm2d) layers: their state dict also holds `num_batches_tracked`
+   * (int64, one per `running_var`), which resdet does not keep; export writes it (as 0)
+   */
+  numBatchesTracked: boolean;
 }
 
 /** torchvision's settings shared by its Faster R-CNN FPN builders (torchvision/models/detection/faster_rcnn.py). */
@@ -129,17 +136,82 @@ export const FASTERRCNN_RESNET50_FPN: TorchvisionDetectorSpec = {
     return name;
   },
   mismatch(cfg) {
-    return fpnR50Mismatch(cfg, 'fasterrcnn_resnet50_fpn');
+    return fpnR50Mismatch(cfg, 'fasterrcnn_resnet50_fpn') ?? v1HeadsMismatch(cfg);
   },
+  claims: (cfg) => !isV2Layout(cfg),
+  numBatchesTracked: false,
 };
 
-export const TORCHVISION_DETECTORS: TorchvisionDetectorSpec[] = [FASTERRCNN_RESNET50_FPN];
+/** A config naming any of the v2 blocks (the box head decides which builder export reports against). */
+function isV2Layout(cfg: DetectorConfig): boolean {
+  return (cfg.model.roiHeads.boxHead ?? 'mlp') === 'convfc';
+}
+
+/** Why an FPN config does not have v1's plain pyramid, one-convolution RPN head and two-layer box head. */
+function v1HeadsMismatch(cfg: DetectorConfig): string | null {
+  const m = cfg.model;
+  if ((m.fpn.norm ?? null) !== null) return "fasterrcnn_resnet50_fpn's pyramid has no batch norm; this detector has model.fpn.norm bn (fasterrcnn_resnet50_fpn_v2 has)";
+  if ((m.rpn.convDepth ?? 1) !== 1) return `fasterrcnn_resnet50_fpn's RPN head has one 3x3 convolution; this detector's has ${m.rpn.convDepth}`;
+  return null;
+}
+
+/** Why an FPN config is not v2's: BN in the pyramid, two RPN convolutions, four conv + BN layers and one FC. */
+function v2HeadsMismatch(cfg: DetectorConfig): string | null {
+  const m = cfg.model;
+  const r = m.roiHeads;
+  if (m.fpn.norm !== 'bn') return "fasterrcnn_resnet50_fpn_v2's pyramid blocks have batch norm; this detector's have none (model.fpn.norm)";
+  if (m.rpn.convDepth !== 2) return `fasterrcnn_resnet50_fpn_v2's RPN head has two 3x3 convolutions; this detector's has ${m.rpn.convDepth ?? 1}`;
+  if (r.boxHead !== 'convfc') return "fasterrcnn_resnet50_fpn_v2's box head is FastRCNNConvFCHead; this detector's is two fully connected layers (model.roiHeads.boxHead mlp)";
+  if (r.numConv !== 4 || r.convDim !== 256 || r.convNorm !== 'bn') {
+    return `fasterrcnn_resnet50_fpn_v2's box head has four 3x3 convolutions of 256 channels with batch norm; this detector's has ${r.numConv} of ${r.convDim} with norm ${r.convNorm}`;
+  }
+  return null;
+}
+
+/**
+ * torchvision's fasterrcnn_resnet50_fpn_v2: BatchNorm2d (epsilon 1e-5) in the body, the pyramid and the box
+ * head; an RPN head of two convolutions; FastRCNNConvFCHead. Its keys are resdet's names as they are (it was
+ * published after torchvision 0.13's renaming, and resdet's v2 blocks carry those names). Imported with the
+ * body's batch norm frozen (as every resdet fine-tuning from pretrained weights; BN in the pyramid and box head
+ * keeps training, as torchvision's BatchNorm2d there: faster_rcnn_fpn.ts).
+ */
+export const FASTERRCNN_RESNET50_FPN_V2: TorchvisionDetectorSpec = {
+  arch: 'fasterrcnn_resnet50_fpn_v2',
+  layout: 'fpn',
+  config: {
+    ...TORCHVISION_FASTER_RCNN,
+    model: {
+      ...TORCHVISION_FASTER_RCNN.model,
+      type: 'fpn',
+      batchNorm: 'frozen',
+      batchNormEps: 1e-5,
+      fpn: { ...TORCHVISION_FASTER_RCNN.model.fpn, norm: 'bn' },
+      rpn: { ...TORCHVISION_FASTER_RCNN.model.rpn, convDepth: 2 },
+      roiHeads: { ...TORCHVISION_FASTER_RCNN.model.roiHeads, boxHead: 'convfc', numConv: 4, convDim: 256, convNorm: 'bn' },
+    },
+  },
+  signature: 'roi_heads.box_head.5.weight',
+  foreign: [
+    { key: /^roi_heads\.box_head\.fc6\.weight$/, arch: 'fasterrcnn_resnet50_fpn', why: 'a box head of two fully connected layers (roi_heads.box_head.fc6.weight)' },
+    { key: /^rpn\.head\.conv\.weight$/, arch: 'fasterrcnn_resnet50_fpn', why: 'an RPN head of one convolution (rpn.head.conv.weight)' },
+  ],
+  toResdet: (key) => (key.endsWith('num_batches_tracked') ? null : key),
+  toTorchvision: (name) => name,
+  mismatch(cfg) {
+    return fpnR50Mismatch(cfg, 'fasterrcnn_resnet50_fpn_v2') ?? v2HeadsMismatch(cfg);
+  },
+  claims: isV2Layout,
+  numBatchesTracked: true,
+};
+
+export const TORCHVISION_DETECTORS: TorchvisionDetectorSpec[] = [FASTERRCNN_RESNET50_FPN, FASTERRCNN_RESNET50_FPN_V2];
 
 export function torchvisionDetector(arch: string): TorchvisionDetectorSpec | undefined {
   return TORCHVISION_DETECTORS.find((s) => s.arch === arch);
 }
 
-/** The torchvision builder a resdet layout exports to, if any. */
-export function torchvisionDetectorForLayout(layout: string): TorchvisionDetectorSpec | undefined {
-  return TORCHVISION_DETECTORS.find((s) => s.layout === layout);
+/** The torchvision builder a resdet config exports to (its layout, and among builders of it the variant), if any. */
+export function torchvisionDetectorFor(cfg: DetectorConfig): TorchvisionDetectorSpec | undefined {
+  const layout = cfg.model.type ?? 'c4';
+  return TORCHVISION_DETECTORS.find((s) => s.layout === layout && s.claims(cfg));
 }

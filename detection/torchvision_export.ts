@@ -12,7 +12,7 @@ import { HostTensor } from '../engine/host_tensor';
 import { deepMerge } from '../engine/config';
 import { ClassMap } from '../datasets/detection/record';
 import { DETECTOR_DEFAULTS, DetectorConfig } from './config';
-import { torchvisionDetectorForLayout } from './torchvision_detectors';
+import { torchvisionDetectorFor } from './torchvision_detectors';
 
 export interface ExportedDetector {
   arch: string;
@@ -28,7 +28,7 @@ export async function exportTorchvisionDetector(weights: string, format: 'pth' |
   if (meta.kind !== 'detector') throw new CheckpointError(`${ck.meta}: a ${meta.kind} checkpoint, not a detector; export writes torchvision detectors`);
   const cfg = deepMerge(DETECTOR_DEFAULTS, meta.config as DetectorConfig);
   const layout = cfg.model.type ?? 'c4';
-  const spec = torchvisionDetectorForLayout(layout);
+  const spec = torchvisionDetectorFor(cfg);
   if (!spec) {
     const why = layout === 'c4' ? "the paper's C4 layout (res5 as the box head): torchvision has no such builder" : `layout '${layout}' has no torchvision builder`;
     throw new CheckpointError(`${ck.meta}: no torchvision counterpart: ${why}`);
@@ -36,7 +36,13 @@ export async function exportTorchvisionDetector(weights: string, format: 'pth' |
   const mismatch = spec.mismatch(cfg);
   if (mismatch) throw new CheckpointError(`${ck.meta}: no torchvision counterpart: ${mismatch}`);
   const tensors = new Map<string, HostTensor>();
-  for (const [name, t] of await readSafetensors(ck.model)) if (!name.endsWith('num_batches_tracked')) tensors.set(spec.toTorchvision(name), t);
+  for (const [name, t] of await readSafetensors(ck.model)) {
+    if (name.endsWith('num_batches_tracked')) continue;
+    tensors.set(spec.toTorchvision(name), t);
+    if (spec.numBatchesTracked && name.endsWith('.running_var')) {
+      tensors.set(spec.toTorchvision(name.replace(/running_var$/, 'num_batches_tracked')), { dtype: 'int64', shape: [], data: new BigInt64Array(1) });
+    }
+  }
   if (format === 'pth') await writeTorchStateDict(out, tensors);
   else await writeSafetensors(out, tensors, { format: 'pt', producer: 'resdet' });
   return { arch: spec.arch, numClasses: (meta.classes as ClassMap).names.length + 1, tensors: tensors.size };

@@ -84,13 +84,13 @@ describe('ResNet-50 v2 against torchvision 0.14', () => {
   test('torchvision v2 weights give torchvision detections on an 800x1088 image (no resize)', async () => {
     const H = 800;
     const W = 1088;
-    python(['make', tmp, String(H), String(W), '1']);
+    python(['make', tmp, '1', `${H}x${W}`]);
     await loadBackboneWeights(model, path.join(tmp, 'model.pth'), { strict: true });
     const input = new Float32Array(fs.readFileSync(path.join(tmp, 'input.f32')).buffer.slice(0));
     const x = tf.tensor4d(input, [1, H, W, 3]);
     const [ours] = model.detect(x, [{ width: W, height: H }]);
     x.dispose();
-    const ref = JSON.parse(fs.readFileSync(path.join(tmp, 'detections.json'), 'utf8')) as { boxes: number[][]; scores: number[]; labels: number[] };
+    const ref = JSON.parse(fs.readFileSync(path.join(tmp, 'detections_0.json'), 'utf8')) as { boxes: number[][]; scores: number[]; labels: number[] };
     expect(ref.scores.length).toBeGreaterThanOrEqual(50);
     const matched = reproduced(ref, ours, 0.99, 0.01);
     // measured: 100 of 100 (seed 1)

@@ -1,19 +1,30 @@
 """Reference for test/detection/fpn_v2.test.ts: torchvision 0.14's fasterrcnn_resnet50_fpn_v2 (needs torch +
 torchvision; random weights, nothing downloaded).
 
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py v1 OUT.pth NUM_CLASSES
+        fasterrcnn_resnet50_fpn (v1) with random weights: its state dict, for the wrong-architecture messages.
+
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py roundtrip EXPORTED REFERENCE.pth NUM_CLASSES
+        Loads EXPORTED (.pth or .safetensors) into fasterrcnn_resnet50_fpn_v2(num_classes=NUM_CLASSES) with
+        load_state_dict(strict=True) and prints {"loaded": true, "tensors": n, "max_abs_diff": x} against
+        REFERENCE's tensors (num_batches_tracked excluded: resdet does not keep it).
+
     /usr/bin/python3 test/python/torchvision_fpn_v2.py names NUM_CLASSES
         Prints {name: shape} of fasterrcnn_resnet50_fpn_v2(weights=None, weights_backbone=None,
         num_classes=NUM_CLASSES).state_dict() as JSON (num_batches_tracked included).
 
-    /usr/bin/python3 test/python/torchvision_fpn_v2.py make OUTDIR H W SEED
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py make OUTDIR SEED HxW [HxW ...]
         Builds the model (num_classes=91) with random weights made to give confident, spread-out outputs, runs it
-        in eval mode on a synthetic H x W image and writes
-          model.pth        torch.save(model.state_dict())
-          input.f32        the image as the network sees it: (pixel/255 - mean) / std, NHWC float32 [1, H, W, 3]
-          detections.json  {"boxes": [[x1, y1, x2, y2], ...], "scores": [...], "labels": [COCO ids]}
-        H and W must need no resize (short side 800, long side <= 1333, multiples of 32: the transform is then
-        the identity plus normalisation).
-        Calibration: every batch norm gets the statistics of the image itself (momentum None, one pass), the RPN
+        in eval mode (torchvision's own transform: resize to 800/1333, normalise, pad) on synthetic images of
+        the given sizes, and writes
+          model.pth           torch.save(model.state_dict())
+          image_K.png         the K-th image (8-bit RGB; the model saw exactly these pixels / 255)
+          detections_K.json   {"boxes": [[x1, y1, x2, y2], ...], "scores": [...], "labels": [COCO ids]} in the
+                              image's own pixels
+          input.f32           the first image as the network sees it, (pixel/255 - mean) / std, NHWC float32
+                              [1, H, W, 3] (meaningful when it needs no resize: short side 800, long <= 1333,
+                              multiples of 32)
+        Calibration on the first image: every batch norm gets its statistics (momentum None, one pass), the RPN
         objectness logits are scaled to a standard deviation of 3 and the class logits to 4, so that top-k,
         score thresholds and NMS are not decided by near-ties; box deltas get a standard deviation of ~0.3.
 """
@@ -80,23 +91,49 @@ def scale(layers, stds, targets):
                 layer.bias.mul_(target / std)
 
 
-def make(out, h, w, seed):
+def make(out, seed, sizes):
+    from PIL import Image
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = build(91).eval()
-    img = synthetic_image(h, w, rng)
+    os.makedirs(out, exist_ok=True)
+    images = []
+    for k, (h, w) in enumerate(sizes):
+        png = (synthetic_image(h, w, rng) * 255).round().astype(np.uint8)
+        Image.fromarray(png).save(os.path.join(out, f'image_{k}.png'))
+        images.append(png.astype(np.float32) / 255)
+    img = images[0]
     image = torch.from_numpy(img).permute(2, 0, 1).contiguous()
     rpn = [model.rpn.head.cls_logits, model.rpn.head.bbox_pred]
     scale(rpn, calibrate(model, batch_norms(model.backbone), rpn, image), [3.0, 0.3])
     box = [model.roi_heads.box_predictor.cls_score, model.roi_heads.box_predictor.bbox_pred]
     scale(box, calibrate(model, batch_norms(model.roi_heads.box_head), box, image), [4.0, 0.3])
-    with torch.no_grad():
-        det = model([image])[0]
-    os.makedirs(out, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(out, 'model.pth'))
     ((img - MEAN) / STD).astype('<f4').tofile(os.path.join(out, 'input.f32'))
-    with open(os.path.join(out, 'detections.json'), 'w') as f:
-        json.dump({'boxes': det['boxes'].tolist(), 'scores': det['scores'].tolist(), 'labels': det['labels'].tolist()}, f)
+    for k, im in enumerate(images):
+        with torch.no_grad():
+            det = model([torch.from_numpy(im).permute(2, 0, 1).contiguous()])[0]
+        with open(os.path.join(out, f'detections_{k}.json'), 'w') as f:
+            json.dump({'boxes': det['boxes'].tolist(), 'scores': det['scores'].tolist(), 'labels': det['labels'].tolist()}, f)
+
+
+def load_any(path):
+    if path.endswith('.safetensors'):
+        sys.path.insert(0, os.path.dirname(__file__))
+        from make_torchvision_model import read_safetensors
+        arrays, _ = read_safetensors(path)
+        return {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}
+    return torch.load(path, map_location='cpu')
+
+
+def roundtrip(exported, reference, num_classes):
+    sd = load_any(exported)
+    model = build(num_classes)
+    model.load_state_dict(sd, strict=True)
+    ref = torch.load(reference, map_location='cpu')
+    own = model.state_dict()
+    diff = max((own[k].float() - v.float()).abs().max().item() for k, v in ref.items() if not k.endswith('num_batches_tracked'))
+    print(json.dumps({'loaded': True, 'tensors': len(sd), 'max_abs_diff': diff}))
 
 
 def main():
@@ -105,7 +142,11 @@ def main():
     if cmd == 'names':
         print(json.dumps({k: list(v.shape) for k, v in build(int(sys.argv[2])).state_dict().items()}))
     elif cmd == 'make':
-        make(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+        make(sys.argv[2], int(sys.argv[3]), [tuple(int(v) for v in s.split('x')) for s in sys.argv[4:]])
+    elif cmd == 'v1':
+        torch.save(torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=int(sys.argv[3])).state_dict(), sys.argv[2])
+    elif cmd == 'roundtrip':
+        roundtrip(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         raise SystemExit(f'unknown command {cmd}')
 
