@@ -52,7 +52,7 @@ beforeAll(() => {
 
 test.each([
   [0, '800x1088, no resize', 0.99, 0.95],
-  [1, '500x375, resized to 1066x800', 0.95, 0.9],
+  [1, '500x375, resized to 1066x799', 0.95, 0.9],
 ])('predict reproduces torchvision v2 on image %i (%s)', (k, _what, minIou, share) => {
   const out = path.join(tmp, `pred_${k}`);
   const r = runCli(['predict', '--weights', run, path.join(tmp, `image_${k}.png`), '--out', out, '--score-thresh', '0.05', '--no-draw', '--quiet'], NATIVE);
@@ -62,6 +62,7 @@ test.each([
   const ours = JSON.parse(fs.readFileSync(path.join(out, 'detections.json'), 'utf8')) as CocoResult[];
   expect(ref.scores.length).toBeGreaterThanOrEqual(50);
   const n = reproduced(ref, ours, minIou);
+  // measured (seed 2): 100 of 100 at 800x1088, 97 of 100 at 500x375
   console.log(`v2 CLI parity image ${k}: ${n} of ${ref.scores.length} torchvision detections reproduced (IoU >= ${minIou}); resdet wrote ${ours.length}`);
   expect(n / ref.scores.length).toBeGreaterThanOrEqual(share);
 }, 300_000);

@@ -26,14 +26,16 @@ export function resizedSize(width: number, height: number, shortSide: number, ma
 }
 
 /**
- * torchvision's GeneralizedRCNNTransform rule: s = min(S / min(h, w), M / max(h, w)) computed in float32, and
+ * torchvision's GeneralizedRCNNTransform rule: s = min(S / min(h, w), M / max(h, w)) computed in float32 as torch
+ * does a Python float divided by a float32 tensor (S · (1/min), each step rounded to float32), and
  * F.interpolate(scale_factor=s, recompute_scale_factor=True) makes the output floor(side · s) (in double) —
- * 500x375 at 800/1333 becomes 1066x800, where round() would give 1067.
+ * 500x375 at 800/1333 becomes 1066x799 (s = 2.1333332), where round(side · 800/375) would give 1067x800.
  */
 export function torchResizedSize(width: number, height: number, shortSide: number, maxSize: number): ResizeGeometry {
   if (!(width > 0 && height > 0)) throw new Error(`torchResizedSize: bad image size ${width}x${height}`);
+  // `self_min_size / min_size` with a float32 tensor on the right is torch's reciprocal(min_size) * 800, in float32
   const f = Math.fround;
-  const s = Math.min(f(f(shortSide) / f(Math.min(width, height))), f(f(maxSize) / f(Math.max(width, height))));
+  const s = Math.min(f(f(1 / f(Math.min(width, height))) * f(shortSide)), f(f(1 / f(Math.max(width, height))) * f(maxSize)));
   const w = Math.max(1, Math.floor(width * s));
   const h = Math.max(1, Math.floor(height * s));
   return { width: w, height: h, scaleX: w / width, scaleY: h / height };
