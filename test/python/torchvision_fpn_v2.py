@@ -9,6 +9,11 @@ torchvision; random weights, nothing downloaded).
         load_state_dict(strict=True) and prints {"loaded": true, "tensors": n, "max_abs_diff": x} against
         REFERENCE's tensors (num_batches_tracked excluded: resdet does not keep it).
 
+    /usr/bin/python3 test/python/torchvision_fpn_v2.py time MODEL.pth IMAGE.png RUNS
+        Inference time of fasterrcnn_resnet50_fpn_v2(num_classes=91) with MODEL's weights on IMAGE (torchvision's
+        transform included), eval mode, no_grad: one warm-up run, then RUNS timed runs; prints
+        {"ms": [...], "detections": n, "threads": t} (torch threads: RESDET_THREADS, default 2).
+
     /usr/bin/python3 test/python/torchvision_fpn_v2.py names NUM_CLASSES
         Prints {name: shape} of fasterrcnn_resnet50_fpn_v2(weights=None, weights_backbone=None,
         num_classes=NUM_CLASSES).state_dict() as JSON (num_batches_tracked included).
@@ -136,6 +141,22 @@ def roundtrip(exported, reference, num_classes):
     print(json.dumps({'loaded': True, 'tensors': len(sd), 'max_abs_diff': diff}))
 
 
+def time_inference(weights, image_path, runs):
+    import time
+    from PIL import Image
+    model = build(91).eval()
+    model.load_state_dict(torch.load(weights, map_location='cpu'))
+    image = torch.from_numpy(np.asarray(Image.open(image_path).convert('RGB')).astype(np.float32) / 255).permute(2, 0, 1).contiguous()
+    ms = []
+    with torch.no_grad():
+        for k in range(runs + 1):
+            t0 = time.perf_counter()
+            det = model([image])[0]
+            if k:
+                ms.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({'ms': ms, 'detections': len(det['scores']), 'threads': torch.get_num_threads()}))
+
+
 def main():
     torch.set_num_threads(int(os.environ.get('RESDET_THREADS', '2')))
     cmd = sys.argv[1]
@@ -143,6 +164,8 @@ def main():
         print(json.dumps({k: list(v.shape) for k, v in build(int(sys.argv[2])).state_dict().items()}))
     elif cmd == 'make':
         make(sys.argv[2], int(sys.argv[3]), [tuple(int(v) for v in s.split('x')) for s in sys.argv[4:]])
+    elif cmd == 'time':
+        time_inference(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == 'v1':
         torch.save(torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=int(sys.argv[3])).state_dict(), sys.argv[2])
     elif cmd == 'roundtrip':
