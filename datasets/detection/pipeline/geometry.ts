@@ -26,14 +26,15 @@ export function resizedSize(width: number, height: number, shortSide: number, ma
 }
 
 /**
- * torchvision's GeneralizedRCNNTransform rule: s = min(S / min(h, w), M / max(h, w)) computed in float32, and
+ * torchvision's GeneralizedRCNNTransform rule: s = min(S / min(h, w), M / max(h, w)) computed in float32 as
+ * PyTorch divides a number by a tensor (reciprocal, then product: `Tensor.__rdiv__`), and
  * F.interpolate(scale_factor=s, recompute_scale_factor=True) makes the output floor(side · s) (in double) —
- * 500x375 at 800/1333 becomes 1066x800, where round() would give 1067.
+ * 500x375 at 800/1333 becomes 1066x799 (s = 2.1333332 in float32), where round() would give 1067x800.
  */
 export function torchResizedSize(width: number, height: number, shortSide: number, maxSize: number): ResizeGeometry {
   if (!(width > 0 && height > 0)) throw new Error(`torchResizedSize: bad image size ${width}x${height}`);
   const f = Math.fround;
-  const s = Math.min(f(f(shortSide) / f(Math.min(width, height))), f(f(maxSize) / f(Math.max(width, height))));
+  const s = Math.min(f(f(1 / Math.min(width, height)) * shortSide), f(f(1 / Math.max(width, height)) * maxSize));
   const w = Math.max(1, Math.floor(width * s));
   const h = Math.max(1, Math.floor(height * s));
   return { width: w, height: h, scaleX: w / width, scaleY: h / height };
