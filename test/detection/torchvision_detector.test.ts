@@ -13,6 +13,7 @@ import { execFileSync } from 'child_process';
 import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
 import { readSafetensors, writeSafetensors } from '../../engine/safetensors';
 import { HostTensor } from '../../engine/host_tensor';
+import { torchResizedSize } from '../../datasets/detection/pipeline/geometry';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = path.join(ROOT, 'test', 'python', 'make_torchvision_detector.py');
@@ -53,6 +54,11 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test("torch-bilinear sizes are GeneralizedRCNNTransform's (torchvision 0.14's image_sizes at 800/1333)", () => {
+  const cases: Array<[number, number, number, number]> = [[500, 375, 1066, 799], [640, 480, 1066, 800], [2000, 1000, 1333, 666], [1088, 800, 1088, 800]];
+  for (const [w, h, ew, eh] of cases) expect(torchResizedSize(w, h, 800, 1333)).toMatchObject({ width: ew, height: eh });
+});
 
 test('the imported checkpoint carries torchvision settings and COCO ids', () => {
   const meta = JSON.parse(fs.readFileSync(path.join(imported, 'step-0000000.json'), 'utf8'));
@@ -106,7 +112,14 @@ test('export: torchvision loads the .pth and .safetensors strictly, tensors iden
     expect(r.stdout).toMatch(/fasterrcnn_resnet50_fpn\(weights=None, weights_backbone=None, num_classes=91\)/);
     const check = JSON.parse(py('check-export', out, path.join(ref, 'v1.pth'), '91'));
     expect(check).toMatchObject({ loaded: true, max_abs_diff: 0, differ: [] });
-    if (format === 'pth') expect(check.type).toBe('OrderedDict');
+    if (format === 'pth') {
+      expect(check.type).toBe('OrderedDict');
+      // resdet reads its own .pth back: importing the export gives the imported tensors again
+      const again = runCli(['weights', 'import', '--arch', 'fasterrcnn_resnet50_fpn', '--from', out, '--out', path.join(tmp, 'reimported')], NATIVE);
+      expect(again.code).toBe(0);
+      expect(fs.readFileSync(path.join(tmp, 'reimported', 'step-0000000.safetensors')).equals(fs.readFileSync(path.join(imported, 'step-0000000.safetensors')))).toBe(true);
+      fs.rmSync(path.join(tmp, 'reimported'), { recursive: true });
+    }
     fs.rmSync(out);
   }
 }, 300_000);
