@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
 import { JsonlLog } from '../../engine/jsonl_log';
 import { readSafetensorsHeader } from '../../engine/safetensors';
 
@@ -23,7 +23,6 @@ const demoConfig = path.join(ROOT, 'configs', 'demo.yaml');
 const run = path.join(tmp, 'run');
 
 beforeAll(() => {
-  ensureBuilt();
   const r = runCli(['data', 'synth', '--out', data, '--images', '6', '--seed', '4', '--format', 'coco', '--split', 'train']);
   expect(r.code).toBe(0);
   const t = runCli(['train', demoConfig, '--out', run, '--quiet', ...TINY, '--set', 'solver.maxIters=4']);
