@@ -63,7 +63,14 @@ export function parseVocXml(text: string, file: string, log: ProblemLog): VocAnn
     log.error(file, `line ${valid.err.line}`, `malformed XML: ${valid.err.msg}`);
     return null;
   }
-  const ann = parser.parse(text)?.annotation;
+  let ann: { filename?: unknown; size?: { width?: unknown; height?: unknown }; object?: XmlObject[] } | undefined;
+  try {
+    ann = parser.parse(text)?.annotation;
+  } catch (e) {
+    // fast-xml-parser refuses what it will not expand (external entities in a DOCTYPE): nothing was read
+    log.error(file, '', `unsupported XML: ${(e as Error).message}`);
+    return null;
+  }
   if (!ann || typeof ann !== 'object') {
     log.error(file, '', 'no <annotation> element: not a VOC annotation file');
     return null;

@@ -31,7 +31,12 @@ export function yoloClassNames(root: string): string[] | undefined {
   for (const n of ['data.yaml', 'dataset.yaml']) {
     const f = path.join(root, n);
     if (!fs.existsSync(f)) continue;
-    const names = (parseYaml(fs.readFileSync(f, 'utf8')) as { names?: unknown })?.names;
+    let names: unknown;
+    try {
+      names = (parseYaml(fs.readFileSync(f, 'utf8')) as { names?: unknown })?.names;
+    } catch (e) {
+      throw new DatasetError(`YOLO: ${f}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
     if (Array.isArray(names)) return names.map(String);
     if (names && typeof names === 'object') {
       const m = names as Record<string, unknown>;
