@@ -14,6 +14,14 @@ import { benchCommand } from './commands/bench';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
+// a reader that goes away (`resdet … | head -1`) is not an error: stop quietly, as Unix tools do
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 const program = new Command('resdet')
   .description('Object detection on deep residual networks: ResNet backbones, Faster R-CNN, VOC/COCO, on TensorFlow.js')
   .version(version)

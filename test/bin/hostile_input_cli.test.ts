@@ -52,3 +52,18 @@ test('a 20,000-level nested JSON as COCO results', () => {
   const gt = path.join(ROOT, 'test', 'fixtures', 'coco-eval', 'basic-handmade', 'gt.json');
   expectOneLineError(runCli(['eval', 'coco', '--gt', gt, '--results', deep]), /deep\.json: \[0\]: expected an object, got a list of 1/);
 });
+
+test('a reader that goes away (resdet … | head -1) ends the command quietly', async () => {
+  const { spawn } = await import('child_process');
+  const runs = await Promise.all([0, 1, 2].map(() => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), 'doctor'], { cwd: ROOT });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.stdout.once('data', () => p.stdout.destroy()); // like head -1: read once, then close the pipe
+    p.on('close', (code) => resolve({ code, stderr }));
+  })));
+  for (const r of runs) {
+    expect(r.stderr).not.toMatch(/EPIPE|internal error/);
+    expect(r.code).toBe(0);
+  }
+});
