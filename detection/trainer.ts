@@ -29,6 +29,7 @@ import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
+import { DatasetError } from '../datasets/classification/types';
 
 export interface TrainDetectorOptions {
   out: string;
@@ -64,6 +65,13 @@ export function testTransforms(cfg: DetectorConfig): TransformOptions {
 /** Records with at least one training target (torchvision drops images without boxes from training). */
 function trainable(ds: DetectionDataset, includeDifficult: boolean): DatasetRecord[] {
   return ds.records.filter((r) => r.labels.some((_, i) => !r.crowd[i] && (includeDifficult || !r.difficult[i])));
+}
+
+/** No batch could be decoded from `step` to the end of its epoch (e.g. every image is unreadable). */
+function unreadableError(dataset: string, step: number, skipped: { file: string; message: string }[]): DatasetError {
+  const first = skipped[0];
+  return new DatasetError(`${dataset}: no readable image${step ? ` from step ${step} to the end of its epoch` : ''} ` +
+    `(${skipped.length} image(s) skipped${first ? `, e.g. ${first.file}: ${first.message}` : ''})`);
 }
 
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
@@ -130,7 +138,9 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   try {
     while (step < end && !interrupted) {
       const producer = producerFrom(step);
+      let trained = 0;
       for await (const batch of producer) {
+        trained++;
         const lr = learningRate(schedule, step);
         // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
         const x = tf.tensor4d(batch.images.slice(), batch.shape);
@@ -153,6 +163,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
         if (step >= end || interrupted) break;
       }
       skipped += producer.skipped.length;
+      if (trained === 0) throw unreadableError(cfg.data.train.path, step, producer.skipped);
     }
   } finally {
     progress.stop();
