@@ -20,6 +20,7 @@ import { learningRate } from '../engine/optim/lr_schedule';
 import { trainStep } from '../engine/train_step';
 import { saveCheckpoint, CheckpointError } from '../engine/checkpoint';
 import { resumeRun } from '../engine/resume';
+import { openRunFolder } from '../engine/run_folder';
 import { atomicWrite } from '../engine/safetensors';
 import { JsonlLog } from '../engine/jsonl_log';
 import { Progress } from '../engine/progress';
@@ -34,6 +35,8 @@ import { DatasetError } from '../datasets/classification/types';
 export interface TrainDetectorOptions {
   out: string;
   resume?: boolean;
+  /** start over in a folder that holds a run (its files are moved aside) */
+  force?: boolean;
   quiet?: boolean;
   /** stop after this many steps of this invocation (tests, interruption experiments) */
   maxSteps?: number;
@@ -92,8 +95,11 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     warmupIters: cfg.solver.warmupIters,
     warmupFactor: cfg.solver.warmupFactor,
   };
+  const notes = openRunFolder(opts.out, opts);
+  for (const n of notes) process.stderr.write(`resdet: ${n}\n`);
   fs.mkdirSync(opts.out, { recursive: true });
   const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
+  for (const n of notes) log.write({ type: 'note', message: n });
   let step = 0;
   const resumed = opts.resume ? await resumeRun(opts.out, model, optimizer, log, (meta) => (meta.kind !== 'detector' ? 'not a detector checkpoint' : null)) : null;
   if (resumed !== null) {

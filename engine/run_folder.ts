@@ -81,20 +81,21 @@ export interface OpenRunOptions {
  * holds a run and neither `resume` nor `force` says what to do with it.
  */
 export function openRunFolder(dir: string, opts: OpenRunOptions): string[] {
-  const notes: string[] = [];
-  const temps = removeStaleTempFiles(dir);
-  if (temps.length) notes.push(`removed ${temps.length} temporary file(s) left by an interrupted write: ${temps.join(', ')}`);
-  const partial = removeIncompleteCheckpoints(dir);
-  if (partial.length) notes.push(`removed incomplete checkpoint(s) (their .json was never written): ${partial.join(', ')}`);
   const files = runFiles(dir);
-  if (!files.length) return notes;
   const resumable = fs.existsSync(path.join(dir, 'last_checkpoint'));
-  if (opts.resume && resumable) return notes;
-  if (!opts.resume && !opts.force) {
+  if (files.length && !opts.resume && !opts.force) {
     throw new CheckpointError(`${dir} already holds a run (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ` +
       'continue it with --resume, or start over with --force (its files are moved into previous-<time>/)');
   }
-  const to = setAside(dir, files);
-  notes.push(`${opts.resume ? 'nothing to resume (no checkpoint)' : 'starting over (--force)'}: the earlier run's files are in ${to}`);
+  const notes: string[] = [];
+  const temps = removeStaleTempFiles(dir);
+  if (temps.length) notes.push(`removed ${temps.length} temporary file(s) left by an interrupted write: ${temps.join(', ')}`);
+  if (opts.resume && resumable) {
+    const partial = removeIncompleteCheckpoints(dir);
+    if (partial.length) notes.push(`removed incomplete checkpoint(s) (their .json was never written): ${partial.join(', ')}`);
+  } else if (files.length) {
+    const to = setAside(dir, files);
+    notes.push(`${opts.resume ? 'nothing to resume (no checkpoint)' : 'starting over (--force)'}: the earlier run's files are in ${to}`);
+  }
   return notes;
 }
