@@ -2,7 +2,8 @@
  * A classification run's error curve from its log.jsonl, as the paper's Fig. 6 shows it: the training error
  * is the error on the (augmented) training mini-batches, averaged over each interval of `every` iterations;
  * the test error is the evaluation logged at the end of that interval (null where none was). The final
- * training error is the mean over the last interval; the final test error is the last full evaluation.
+ * training error is the mean over the last `every` iterations (a whole window even when the last interval of
+ * the curve is short); the final test error is the last full evaluation.
  */
 import { CurvePoint } from './results';
 
@@ -52,10 +53,10 @@ export function curveFromLog(records: LogRecord[], every: number): RunCurve {
     curve.push([end, train, testErr.get(end) ?? null]);
     prev = end;
   }
-  const lastPoint = curve[curve.length - 1];
+  const window = [...trainErr.entries()].filter(([s]) => s > last - every).map(([, e]) => e);
   return {
     curve,
-    final: { train_error: lastPoint[1] ?? NaN, test_error: finalTest },
+    final: { train_error: window.reduce((a, b) => a + b, 0) / window.length, test_error: finalTest },
     iterations: last,
     seconds: Math.round(workSeconds(records) * 10) / 10,
   };

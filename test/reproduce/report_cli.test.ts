@@ -124,7 +124,7 @@ describe('files that are not results: one message naming the file, exit 2', () =
   });
 });
 
-test('curveFromLog: mini-batch errors averaged per interval, test errors at interval ends, seconds of work', () => {
+test('curveFromLog: mini-batch errors averaged per interval, test errors at interval ends, final window, seconds of work', () => {
   const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
   const log = [
     { time: t(0), type: 'start', step: 0 },
@@ -135,7 +135,8 @@ test('curveFromLog: mini-batch errors averaged per interval, test errors at inte
   ].sort((a, b) => a.time.localeCompare(b.time));
   const c = curveFromLog(log, 2);
   expect(c.curve).toEqual([[2, 0.5, 0.5], [4, 0.375, 0.25], [5, 0.125, 0.125]]);
-  expect(c.final).toEqual({ train_error: 0.125, test_error: 0.125 });
+  // the final training error: the last 2 iterations (4 and 5), although the curve's last interval is step 5 alone
+  expect(c.final).toEqual({ train_error: 0.1875, test_error: 0.125 });
   expect(c.iterations).toBe(5);
   expect(c.seconds).toBe(9);
 });
