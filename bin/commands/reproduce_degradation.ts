@@ -30,7 +30,7 @@ export function reproduceDegradationCommand(): Command {
     .option('--data <dir>', 'dataset folder (cifar10: the binary batches; fashion-mnist: default Debian\'s)')
     .option('--nets <list>', 'comma-separated nets', DEGRADATION_NETS.join(','))
     .option('--seeds <list>', 'seeds for every net (default: 0,1 for the 20- and 56-layer nets, 0 for the others)')
-    .option('--epochs <n>', `epochs per run (the paper: 182 on CIFAR-10's 45k = 64k iterations)`, numFlag('--epochs'), DEFAULT_EPOCHS)
+    .option('--epochs <n>', `epochs per run (the paper: 64k iterations = 182 epochs of its 45k-image split; 164 epochs of the 50k training batches)`, numFlag('--epochs'), DEFAULT_EPOCHS)
     .option('--limit <n>', 'first N training images (quick looks)', intFlag('--limit'))
     .option('--test-limit <n>', 'first N test images', intFlag('--test-limit'))
     .option('--curve-points <n>', 'test evaluations per run for the curves', intFlag('--curve-points'))
