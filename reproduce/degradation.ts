@@ -15,6 +15,7 @@ import { JsonlLog } from '../engine/jsonl_log';
 import { InterruptedError } from '../engine/interrupt';
 import { initBackend } from '../engine/backend';
 import { backendThreads } from '../engine/backend_threads';
+import { atomicWrite } from '../engine/safetensors';
 import { ReproduceError } from './reproduce_error';
 import { ReproductionResults, ReproductionRun, writeResults } from './results';
 import { curveFromLog } from './curve';
@@ -23,7 +24,6 @@ import { estimateSeconds, formatDuration, SweepClock } from './cost_model';
 import { degradationTable } from './degradation_table';
 import { writeFig6 } from './fig6';
 import { gitCommit, machine } from './provenance';
-import { atomicWrite } from '../engine/safetensors';
 
 export interface DegradationOptions extends Omit<RecipeOptions, 'evalEvery' | 'curveLimit'> {
   out: string;

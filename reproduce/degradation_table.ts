@@ -46,7 +46,7 @@ function compare(a: NetSummary, b: NetSummary, key: 'train' | 'test', word: stri
   const y = b[key];
   const above = x.mean > y.mean;
   const separate = above ? x.min > y.max : x.max < y.min;
-  const spread = x.n > 1 || y.n > 1 ? (separate ? ', with no overlap between seeds' : ', but the seeds overlap') : ' (one seed each)';
+  const spread = x.n > 1 || y.n > 1 ? (separate ? ', with no overlap between seeds' : ', but the seeds overlap') : ', one seed each';
   return { above, sentence: `${a.net} ${word} ${pct(x.mean)} vs ${b.net} ${pct(y.mean)}${spread}` };
 }
 

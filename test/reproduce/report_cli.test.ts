@@ -78,7 +78,7 @@ test('a claim that does not show is reported as such, with its evidence', async 
   const out = runCli(['reproduce', 'report', '--degradation', path.join(await writeSweep(r), 'results.json'), '--out', path.join(bench, 'R.md')]);
   expect(out.code).toBe(0);
   const md = fs.readFileSync(path.join(bench, 'R.md'), 'utf8');
-  expect(md).toMatch(/\*\*Does not hold at this budget\.\*\* The degradation problem does not show at this budget: .*plain56 training error 7\.00 % vs plain20 8\.00 % \(one seed each\)/);
+  expect(md).toMatch(/\*\*Does not hold at this budget\.\*\* The degradation problem does not show at this budget: .*plain56 training error 7\.00 % vs plain20 8\.00 %, one seed each/);
   expect(md).toMatch(/\*\*Does not hold at this budget\.\*\* The deeper ResNet is not better on both counts/);
 });
 
