@@ -50,6 +50,28 @@ function compare(a: NetSummary, b: NetSummary, key: 'train' | 'test', word: stri
   return { above, sentence: `${a.net} ${word} ${pct(x.mean)} vs ${b.net} ${pct(y.mean)}${spread}` };
 }
 
+/** Mean training error over a net's seeds at the last curve point at or before `iteration` (null if none). */
+function trainErrorAt(r: ReproductionResults, net: string, iteration: number): { at: number; error: number } | null {
+  const points = r.runs
+    .filter((run) => run.name === net)
+    .map((run) => [...run.curve].reverse().find((p) => p[0] <= iteration && p[1] !== null))
+    .filter((p): p is [number, number, number | null] => p !== undefined);
+  if (!points.length) return null;
+  return { at: points[0][0], error: points.reduce((s, p) => s + p[1], 0) / points.length };
+}
+
+/** Where the deeper net stood when the learning rate was first divided (the schedule's 50% mark). */
+function atFirstDrop(r: ReproductionResults, deep: string, shallow: string): string {
+  const drop = Math.round(0.5 * Number(r.iterations));
+  const d = trainErrorAt(r, deep, drop);
+  const s = trainErrorAt(r, shallow, drop);
+  const before = trainErrorAt(r, deep, drop / 2);
+  if (!d || !s || !before) return '';
+  const falling = before.error - d.error > 0.02;
+  return ` When the learning rate was first divided (iteration ${drop}), ${deep} had ${pct(d.error)} training error against ${shallow}'s ${pct(s.error)}` +
+    (falling ? `, and was still falling fast (${pct(before.error)} at iteration ${before.at}): the deeper net had not converged when the rate dropped, so a longer run is what to try first.` : '.');
+}
+
 /** The claims of Fig. 6, judged on the shallowest and deepest net of each family that was run. */
 export function degradationVerdicts(r: ReproductionResults): ClaimVerdict[] {
   const nets = summariseNets(r);
@@ -83,7 +105,7 @@ export function degradationVerdicts(r: ReproductionResults): ClaimVerdict[] {
       holds,
       sentence: holds
         ? `Residual learning answers it: the deeper ResNet has lower training and test error (${tr.sentence}; ${te.sentence}).`
-        : `The deeper ResNet is not better on both counts at this budget (${tr.sentence}; ${te.sentence}).`,
+        : `The deeper ResNet is not better on both counts at this budget (${tr.sentence}; ${te.sentence}).${atFirstDrop(r, deep.net, shallow.net)}`,
     });
   }
   const deepest = [...nets].sort((a, b) => depthOf(b.net) - depthOf(a.net))[0];

@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli';
 import { ReproductionResults, checkResults } from '../../reproduce/results';
 import { writeFig6 } from '../../reproduce/fig6';
 import { curveFromLog } from '../../reproduce/curve';
+import { degradationVerdicts } from '../../reproduce/degradation_table';
 
 const tmps: string[] = [];
 const tmp = () => {
@@ -139,4 +140,15 @@ test('curveFromLog: mini-batch errors averaged per interval, test errors at inte
   expect(c.final).toEqual({ train_error: 0.1875, test_error: 0.125 });
   expect(c.iterations).toBe(5);
   expect(c.seconds).toBe(9);
+});
+
+test('when the deeper ResNet trails, the verdict says where it stood at the first learning-rate drop', () => {
+  const r = degradation({ resnet20: [[0.1, 0.12]], resnet56: [[0.2, 0.22]] });
+  r.runs[0].curve = [[25, 0.3, null], [50, 0.15, 0.2], [100, 0.1, 0.12]];
+  r.runs[1].curve = [[25, 0.6, null], [50, 0.3, 0.35], [100, 0.2, 0.22]];
+  const v = degradationVerdicts(r).find((x) => x.claim === 'residual')!;
+  expect(v.holds).toBe(false);
+  expect(v.sentence).toContain(
+    "When the learning rate was first divided (iteration 50), resnet56 had 30.00 % training error against resnet20's 15.00 %, and was still falling fast (60.00 % at iteration 25)",
+  );
 });
