@@ -1,7 +1,7 @@
 /**
  * `resdet reproduce degradation`: the sweep of paper §4.2 / Fig. 6. Every planned net and seed is an ordinary
  * classification run (trainClassifier) in its own folder under `out` (`plain20-s0/`: config.yaml,
- * checkpoints, log.jsonl, metrics.json). A finished run is kept and skipped; an unfinished one resumes from its
+ * checkpoints, log.jsonl, metrics.json, commit.txt: the code it was (last) trained with). A finished run is kept and skipped; an unfinished one resumes from its
  * last checkpoint (the same steps an uninterrupted run takes). Then the curves come from the runs' logs into
  * results.json, table.md and fig6.png.
  */
@@ -111,6 +111,8 @@ export async function runDegradation(o: DegradationOptions): Promise<Degradation
     }
     say(`${tag}: ${p.state === 'unfinished' ? 'resuming' : 'training'}, about ${formatDuration(p.estimate * clock.scale())} (sweep: ${formatDuration(left * clock.scale())} left)`);
     const t0 = Date.now();
+    fs.mkdirSync(p.dir, { recursive: true });
+    await atomicWrite(path.join(p.dir, 'commit.txt'), [Buffer.from(gitCommit() + '\n')]);
     try {
       await trainClassifier(p.cfg, { out: p.dir, resume: true, quiet: o.quiet });
     } catch (e) {
@@ -145,7 +147,9 @@ export async function runDegradation(o: DegradationOptions): Promise<Degradation
 
 function collectRun(run: PlannedRun, dir: string, evalEvery: number): ReproductionRun {
   const c = curveFromLog(JsonlLog.read(path.join(dir, 'log.jsonl')), evalEvery);
-  return { name: run.net, seed: run.seed, final: c.final, curve: c.curve, seconds: c.seconds, command: runCommand(dir), iterations: c.iterations, run_dir: dir };
+  const commitFile = path.join(dir, 'commit.txt');
+  const commit = fs.existsSync(commitFile) ? fs.readFileSync(commitFile, 'utf8').trim() : null;
+  return { name: run.net, seed: run.seed, final: c.final, curve: c.curve, seconds: c.seconds, command: runCommand(dir), iterations: c.iterations, run_dir: dir, commit };
 }
 
 async function writeOutputs(out: string, results: ReproductionResults): Promise<DegradationOutput['files']> {

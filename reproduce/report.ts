@@ -54,6 +54,12 @@ function ordering(r: ReproductionResults, family: 'plain' | 'resnet', key: 'trai
     .join(' < ');
 }
 
+/** The commits the runs were trained with, when the sweep recorded them. */
+function runCommits(r: ReproductionResults): string {
+  const commits = [...new Set(r.runs.map((x) => x.commit).filter((c): c is string => typeof c === 'string'))];
+  return commits.length ? `, runs trained by ${commits.map((c) => `\`${c}\``).join(', ')}` : '';
+}
+
 function provenance(r: ReproductionResults): string[] {
   const threads = r.threads ? `, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : '';
   const m = r.machine as { cpu?: string; cores?: number } | undefined;
@@ -61,7 +67,7 @@ function provenance(r: ReproductionResults): string[] {
     `- Command: \`${r.command ?? '(not recorded)'}\``,
     `- Data: ${r.dataset} (${r.train_images ?? '?'} training, ${r.test_images ?? '?'} test images); ${r.epochs} epochs = ${r.iterations} iterations of 128 images per run`,
     `- Recipe (every net): ${r.recipe ?? '(not recorded)'}`,
-    `- Backend: ${r.backend ?? '?'}${threads}${m?.cpu ? `; ${m.cpu}, ${m.cores} cores` : ''}; commit \`${r.commit}\``,
+    `- Backend: ${r.backend ?? '?'}${threads}${m?.cpu ? `; ${m.cpu}, ${m.cores} cores` : ''}; results written by commit \`${r.commit}\`${runCommits(r)}`,
     `- Wall time: ${formatDuration(Number(r.wall_seconds ?? r.runs.reduce((s, x) => s + x.seconds, 0)))} of training and evaluation over ${r.runs.length} runs ` +
       `(${r.runs.map((x) => `${x.name}-s${x.seed} ${formatDuration(x.seconds)}`).join(', ')})`,
     `- One run alone: \`${r.runs[0]?.command ?? ''}\` (its folder holds config.yaml, log.jsonl, checkpoints)`,
