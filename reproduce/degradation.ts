@@ -123,13 +123,14 @@ export async function runDegradation(o: DegradationOptions): Promise<Degradation
     left -= p.estimate;
   }
   const runs = plan.map((p) => collectRun(p.run, p.dir, evalEvery));
+  const threads = sweepThreads(runs) ?? backendThreads(backend);
   const results: ReproductionResults = {
     claim: 'degradation',
     dataset: o.dataset,
     commit: gitCommit(),
     command: o.command,
     backend,
-    threads: backendThreads(backend),
+    threads,
     epochs: o.epochs,
     iterations,
     train_images: sizes.train,
@@ -146,10 +147,23 @@ export async function runDegradation(o: DegradationOptions): Promise<Degradation
 }
 
 function collectRun(run: PlannedRun, dir: string, evalEvery: number): ReproductionRun {
-  const c = curveFromLog(JsonlLog.read(path.join(dir, 'log.jsonl')), evalEvery);
+  const log = JsonlLog.read(path.join(dir, 'log.jsonl'));
+  const c = curveFromLog(log, evalEvery);
   const commitFile = path.join(dir, 'commit.txt');
   const commit = fs.existsSync(commitFile) ? fs.readFileSync(commitFile, 'utf8').trim() : null;
-  return { name: run.net, seed: run.seed, final: c.final, curve: c.curve, seconds: c.seconds, command: runCommand(dir), iterations: c.iterations, run_dir: dir, commit };
+  return { name: run.net, seed: run.seed, final: c.final, curve: c.curve, seconds: c.seconds, command: runCommand(dir), iterations: c.iterations, run_dir: dir, commit, threads: threadsOf(log) };
+}
+
+/** The thread counts the run trained with (each invocation's start record names its backend and threads). */
+function threadsOf(log: Array<Record<string, unknown>>): number[] {
+  const counts = log.filter((r) => r.type === 'start').map((r) => /(\d+) threads?\b/.exec(String(r.reason ?? ''))?.[1]);
+  return [...new Set(counts.filter((n): n is string => n !== undefined).map(Number))];
+}
+
+/** The one thread count of all runs, or null when they differ or are unknown. */
+function sweepThreads(runs: ReproductionRun[]): number | null {
+  const all = new Set(runs.flatMap((r) => r.threads as number[]));
+  return all.size === 1 ? [...all][0] : null;
 }
 
 async function writeOutputs(out: string, results: ReproductionResults): Promise<DegradationOutput['files']> {

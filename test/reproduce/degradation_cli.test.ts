@@ -64,6 +64,7 @@ describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
       expect(run.seconds).toBeGreaterThan(0);
       expect(run.commit).toBe(fs.readFileSync(path.join(dir, 'commit.txt'), 'utf8').trim());
       expect(run.commit).toBe(r.commit);
+      expect(run.threads).toEqual([r.threads]);
       expect(run.command).toBe(`resdet classify train ${path.join(dir, 'config.yaml')} --out ${dir} --resume`);
       // the one recipe, with the explicit padding of the 28x28 items
       const cfg = fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8');
