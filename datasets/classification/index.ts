@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { loadCifar10 } from './cifar10';
 import { FASHION_MNIST_DIR, loadFashionMnist } from './fashion_mnist';
 import { loadImageFolder } from './image_folder';
+import { padDataset } from './pad';
 import { ClassificationDataset, DatasetError } from './types';
 
 export * from './types';
@@ -12,6 +13,7 @@ export { epochBatches } from './epochs';
 export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from './fashion_mnist';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10';
 export { loadImageFolder } from './image_folder';
+export { padDataset } from './pad';
 export { preprocessImagenet, IMAGENET_MEAN, IMAGENET_STD } from './imagenet_preprocess';
 
 export type ClassificationDatasetName = 'fashion-mnist' | 'cifar10' | 'folder';
@@ -25,6 +27,8 @@ export interface ClassificationSpec {
   limit?: number;
   /** folder only: output side (default: the first image's size) */
   imageSize?: number;
+  /** zero-pad smaller images to padTo x padTo, centred (Fashion-MNIST 28x28 → 32x32 for the CIFAR nets) */
+  padTo?: number;
 }
 
 /** Usual per-channel normalisation ([0, 1] pixel scale), from each training set's statistics. */
@@ -36,6 +40,11 @@ export const NORMALISATION: Record<'fashion-mnist' | 'cifar10' | 'imagenet', { m
 
 /** Opens a dataset; every failure is a DatasetError whose message names the path and says what to do. */
 export async function openClassificationDataset(spec: ClassificationSpec): Promise<ClassificationDataset> {
+  const ds = await openUnpadded(spec);
+  return spec.padTo ? padDataset(ds, spec.padTo) : ds;
+}
+
+async function openUnpadded(spec: ClassificationSpec): Promise<ClassificationDataset> {
   if (spec.split !== 'train' && spec.split !== 'test') throw new DatasetError(`unknown split '${spec.split}' (train or test)`);
   const dir = spec.name === 'fashion-mnist' ? spec.dir ?? FASHION_MNIST_DIR : spec.dir;
   if (dir === undefined) throw new DatasetError(`dataset ${spec.name} needs a data folder: pass --data DIR`);
