@@ -11,6 +11,7 @@ import { finetuneCommand } from './commands/finetune';
 import { evalCommand } from './commands/eval';
 import { doctorCommand } from './commands/doctor';
 import { benchCommand } from './commands/bench';
+import { reproduceCommand } from './commands/reproduce';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -29,6 +30,7 @@ program.addCommand(predictCommand());
 program.addCommand(finetuneCommand());
 program.addCommand(doctorCommand());
 program.addCommand(benchCommand());
+program.addCommand(reproduceCommand());
 
 // usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
 // (commands added with addCommand do not inherit the root's exit handling)
