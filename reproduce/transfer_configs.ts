@@ -80,5 +80,5 @@ const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/
 
 /** The command line a user types for a run: `resdet <verb> <config> --out <dir> --set …`. */
 export function commandLine(verb: string, config: string, out: string, sets: string[]): string {
-  return ['resdet', verb, path.relative(process.cwd(), config) || config, '--out', out, ...sets.flatMap((s) => ['--set', s])].map(quote).join(' ');
+  return ['resdet', ...verb.split(' '), path.relative(process.cwd(), config) || config, '--out', out, ...sets.flatMap((s) => ['--set', s])].map(quote).join(' ');
 }
