@@ -14,6 +14,7 @@ import { FIG6_ORDERING } from './paper';
 import { formatDuration } from './cost_model';
 import { pct } from './seed_stats';
 import { transferMarkdown } from './transfer_report';
+import { TransferResults } from './transfer_results';
 
 export interface ReportOptions {
   /** results.json files or the folders holding them */
@@ -100,9 +101,9 @@ export function degradationSection(r: ReproductionResults, figure: string | null
 }
 
 export function transferSection(r: ReproductionResults | null, figure: string | null): string {
+  if (r) return transferMarkdown(r as unknown as TransferResults, figure ?? undefined);
   const head = '## 2. The detection transfer gain (§4.3, Tables 7 and 8)';
-  if (!r) return [head, '', 'Not run yet: no transfer results.json was given (`resdet reproduce transfer`, then this command again).', ''].join('\n');
-  return [head, '', transferMarkdown(r, { figure: figure ?? undefined }), ''].join('\n');
+  return [head, '', 'Not run yet: no transfer results.json was given (`resdet reproduce transfer`, then this command again).', ''].join('\n');
 }
 
 export async function writeReport(o: ReportOptions): Promise<{ file: string; assets: string }> {

@@ -49,6 +49,12 @@ export const FINAL_KEYS: Record<Claim, string[]> = {
   transfer: ['voc07_map50', 'coco_ap', 'coco_ap50'],
 };
 
+/** Top-level keys each claim's report reads besides the shared ones. */
+const CLAIM_KEYS: Record<Claim, string[]> = {
+  degradation: [],
+  transfer: ['setup', 'pretraining', 'backend', 'seconds'],
+};
+
 const numOrNull = { anyOf: [{ type: 'number' }, { type: 'null' }] };
 const RUN_SCHEMA = {
   type: 'object',
@@ -82,6 +88,8 @@ export function checkResults(value: unknown, source: string): ReproductionResult
     throw new ReproduceError(`${source}: not a reproduction results file: ${e.instancePath || '(top level)'} ${e.message}`);
   }
   const r = value as ReproductionResults;
+  const absent = CLAIM_KEYS[r.claim].filter((k) => r[k] === undefined || r[k] === null);
+  if (absent.length) throw new ReproduceError(`${source}: not a ${r.claim} results file: lacks ${absent.join(', ')} (written by resdet reproduce ${r.claim})`);
   for (const [i, run] of r.runs.entries()) {
     const missing = FINAL_KEYS[r.claim].filter((k) => typeof run.final[k] !== 'number');
     if (missing.length) throw new ReproduceError(`${source}: runs[${i}] (${run.name}) final lacks ${missing.join(', ')} (needed for claim ${r.claim})`);

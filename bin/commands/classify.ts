@@ -110,7 +110,9 @@ export function classifyCommand(): Command {
       action(async (f: { weights: string; dataset: string; data?: string; split: string; limit?: number; batchSize: number; json?: string; backend?: string; quiet?: boolean }) => {
         await initBackend(f.backend);
         const { model, info } = await loadClassifier(f.weights);
-        const ds = await openClassificationDataset({ name: f.dataset as 'fashion-mnist', dir: f.data, split: f.split as 'test', limit: f.limit });
+        // a classifier trained on resampled items (data.imageSize) is evaluated at its own size
+        const side = info.imageShape && info.imageShape[0] === info.imageShape[1] ? info.imageShape[0] : undefined;
+        const ds = await openClassificationDataset({ name: f.dataset as 'fashion-mnist', dir: f.data, split: f.split as 'test', limit: f.limit, imageSize: side });
         if (ds.classNames.length !== info.classNames.length) {
           throw new UsageError(`${f.weights}: classifier has ${info.classNames.length} classes, dataset ${f.dataset} has ${ds.classNames.length}`);
         }

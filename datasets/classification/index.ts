@@ -4,7 +4,8 @@ import { loadCifar10 } from './cifar10';
 import { FASHION_MNIST_DIR, loadFashionMnist } from './fashion_mnist';
 import { loadImageFolder } from './image_folder';
 import { padDataset } from './pad';
-import { ClassificationDataset, DatasetError } from './types';
+import { resizedDataset } from './resized';
+import { ClassificationDataset, DatasetError, InMemoryClassificationDataset } from './types';
 
 export * from './types';
 export { makeBatch, makeBatchSync } from './batcher';
@@ -14,6 +15,7 @@ export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from './fa
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10';
 export { loadImageFolder } from './image_folder';
 export { padDataset } from './pad';
+export { resizedDataset, resizeBilinear } from './resized';
 export { preprocessImagenet, IMAGENET_MEAN, IMAGENET_STD } from './imagenet_preprocess';
 
 export type ClassificationDatasetName = 'fashion-mnist' | 'cifar10' | 'folder';
@@ -25,7 +27,8 @@ export interface ClassificationSpec {
   dir?: string;
   split: 'train' | 'test';
   limit?: number;
-  /** folder only: output side (default: the first image's size) */
+  /** output side: folders resize on decoding (default: the first image's size); Fashion-MNIST and CIFAR-10
+   *  items are resampled bilinearly (default: their own 28 / 32) */
   imageSize?: number;
   /** zero-pad smaller images to padTo x padTo, centred (Fashion-MNIST 28x28 → 32x32 for the CIFAR nets) */
   padTo?: number;
@@ -37,6 +40,10 @@ export const NORMALISATION: Record<'fashion-mnist' | 'cifar10' | 'imagenet', { m
   cifar10: { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] },
   imagenet: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
 };
+
+function sized(ds: InMemoryClassificationDataset, imageSize: number | undefined): InMemoryClassificationDataset {
+  return imageSize === undefined ? ds : resizedDataset(ds, imageSize);
+}
 
 /** Opens a dataset; every failure is a DatasetError whose message names the path and says what to do. */
 export async function openClassificationDataset(spec: ClassificationSpec): Promise<ClassificationDataset> {
@@ -55,9 +62,9 @@ async function openUnpadded(spec: ClassificationSpec): Promise<ClassificationDat
   if (!fs.statSync(dir).isDirectory()) throw new DatasetError(`${spec.name}: ${dir} is not a directory`);
   switch (spec.name) {
     case 'fashion-mnist':
-      return loadFashionMnist({ dir, split: spec.split, limit: spec.limit });
+      return sized(loadFashionMnist({ dir, split: spec.split, limit: spec.limit }), spec.imageSize);
     case 'cifar10':
-      return loadCifar10({ dir, split: spec.split, limit: spec.limit });
+      return sized(loadCifar10({ dir, split: spec.split, limit: spec.limit }), spec.imageSize);
     case 'folder':
       return loadImageFolder({ dir, split: spec.split, limit: spec.limit, imageSize: spec.imageSize });
     default:

@@ -86,11 +86,8 @@ test('a claim that does not show is reported as such, with its evidence', async 
 test('a transfer results file is rendered in its own section and copied', async () => {
   const sweep = await writeSweep(degradation({ plain20: [[0.05, 0.08]], resnet20: [[0.04, 0.07]] }));
   const transfer = tmp();
-  const t: ReproductionResults = {
-    claim: 'transfer', dataset: 'fashion-mnist-composites', commit: 'abc', runs: [
-      { name: 'resnet18-scratch', seed: 0, final: { voc07_map50: 0.41, coco_ap: 0.2, coco_ap50: 0.4 }, curve: [[10, null, null]], seconds: 5, command: 'x' },
-    ],
-  };
+  // a real transfer results.json (a short comparison's, see bench/RESULTS.md)
+  const t = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'reproduce', 'transfer-results.json'), 'utf8'));
   fs.writeFileSync(path.join(transfer, 'results.json'), JSON.stringify(t));
   const bench = tmp();
   const out = runCli(['reproduce', 'report', '--degradation', sweep, '--transfer', transfer, '--out', path.join(bench, 'R.md')]);
@@ -98,7 +95,19 @@ test('a transfer results file is rendered in its own section and copied', async 
   const md = fs.readFileSync(path.join(bench, 'R.md'), 'utf8');
   expect(md).not.toMatch(/Not run yet/);
   expect(md).toContain('resnet18-scratch');
+  const scratch = t.runs.find((r: { name: string }) => r.name === 'resnet18-scratch');
+  expect(md).toContain(scratch.final.voc07_map50.toFixed(3));
   expect(fs.existsSync(path.join(bench, 'reproduction', 'transfer-results.json'))).toBe(true);
+});
+
+test('a transfer results file without what the report reads is refused, exit 2', async () => {
+  const sweep = await writeSweep(degradation({ plain20: [[0.05, 0.08]] }));
+  const transfer = tmp();
+  const thin = { claim: 'transfer', dataset: 'd', commit: 'abc', runs: [] };
+  fs.writeFileSync(path.join(transfer, 'results.json'), JSON.stringify(thin));
+  const out = runCli(['reproduce', 'report', '--degradation', sweep, '--transfer', transfer, '--out', path.join(tmp(), 'R.md')]);
+  expect(out.code).toBe(2);
+  expect(out.stderr).toMatch(/results\.json: not a transfer results file: lacks setup, pretraining, backend, seconds/);
 });
 
 describe('files that are not results: one message naming the file, exit 2', () => {
@@ -107,7 +116,8 @@ describe('files that are not results: one message naming the file, exit 2', () =
     ['a run without final test error', { ...degradation({ plain20: [[0.1, 0.1]] }), runs: [{ ...degradation({ plain20: [[0.1, 0.1]] }).runs[0], final: { train_error: 0.1 } }] },
       /results\.json: runs\[0\] \(plain20\) final lacks test_error/],
     ['an unknown claim', { ...degradation({ plain20: [[0.1, 0.1]] }), claim: 'speed' }, /results\.json: not a reproduction results file: \/claim must be equal to one of the allowed values/],
-    ['the other claim', { ...degradation({ plain20: [[0.1, 0.1]] }), claim: 'transfer', runs: [] }, /results\.json: holds the transfer claim, expected degradation/],
+    ['a thin file of the other claim', { ...degradation({ plain20: [[0.1, 0.1]] }), claim: 'transfer', runs: [] }, /results\.json: not a transfer results file: lacks setup, pretraining, seconds/],
+    ['the other claim', JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'reproduce', 'transfer-results.json'), 'utf8')), /results\.json: holds the transfer claim, expected degradation/],
   ];
   test.each(cases)('%s', (_, content, message) => {
     const dir = tmp();
