@@ -11,10 +11,11 @@ import { DatasetError } from '../datasets/classification/types';
 import { UnknownArchError } from '../backbone/archs';
 import { InterruptedError } from '../engine/interrupt';
 import { EvalInputError } from '../eval/eval_error';
+import { ReproduceError } from '../reproduce/reproduce_error';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;

@@ -11,8 +11,17 @@ import { finetuneCommand } from './commands/finetune';
 import { evalCommand } from './commands/eval';
 import { doctorCommand } from './commands/doctor';
 import { benchCommand } from './commands/bench';
+import { reproduceCommand } from './commands/reproduce';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
+
+// a reader that goes away (`resdet … | head -1`) is not an error: stop quietly, as Unix tools do
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
 
 const program = new Command('resdet')
   .description('Object detection on deep residual networks: ResNet backbones, Faster R-CNN, VOC/COCO, on TensorFlow.js')
@@ -29,6 +38,7 @@ program.addCommand(predictCommand());
 program.addCommand(finetuneCommand());
 program.addCommand(doctorCommand());
 program.addCommand(benchCommand());
+program.addCommand(reproduceCommand());
 
 // usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
 // (commands added with addCommand do not inherit the root's exit handling)

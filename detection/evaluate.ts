@@ -25,6 +25,10 @@ export interface DetectorMetrics {
   coco_ap: number;
   coco_ap50: number;
   coco_ap75: number;
+  /** COCO AP@[.5:.95] of small (< 32² px), medium and large (> 96² px) objects; -1 when a size has no object */
+  coco_ap_small: number;
+  coco_ap_medium: number;
+  coco_ap_large: number;
   images: number;
   detections: number;
 }
@@ -108,6 +112,9 @@ export async function evaluateDetector(
     coco_ap: coco.stats[0],
     coco_ap50: coco.stats[1],
     coco_ap75: coco.stats[2],
+    coco_ap_small: coco.stats[3],
+    coco_ap_medium: coco.stats[4],
+    coco_ap_large: coco.stats[5],
     images: records.length,
     detections: results.length,
   };

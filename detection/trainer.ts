@@ -20,6 +20,7 @@ import { learningRate } from '../engine/optim/lr_schedule';
 import { trainStep } from '../engine/train_step';
 import { saveCheckpoint, CheckpointError } from '../engine/checkpoint';
 import { resumeRun } from '../engine/resume';
+import { openRunFolder } from '../engine/run_folder';
 import { atomicWrite } from '../engine/safetensors';
 import { JsonlLog } from '../engine/jsonl_log';
 import { Progress } from '../engine/progress';
@@ -29,10 +30,13 @@ import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
+import { DatasetError } from '../datasets/classification/types';
 
 export interface TrainDetectorOptions {
   out: string;
   resume?: boolean;
+  /** start over in a folder that holds a run (its files are moved aside) */
+  force?: boolean;
   quiet?: boolean;
   /** stop after this many steps of this invocation (tests, interruption experiments) */
   maxSteps?: number;
@@ -66,6 +70,13 @@ function trainable(ds: DetectionDataset, includeDifficult: boolean): DatasetReco
   return ds.records.filter((r) => r.labels.some((_, i) => !r.crowd[i] && (includeDifficult || !r.difficult[i])));
 }
 
+/** No batch could be decoded from `step` to the end of its epoch (e.g. every image is unreadable). */
+function unreadableError(dataset: string, step: number, skipped: { file: string; message: string }[]): DatasetError {
+  const first = skipped[0];
+  return new DatasetError(`${dataset}: no readable image${step ? ` from step ${step} to the end of its epoch` : ''} ` +
+    `(${skipped.length} image(s) skipped${first ? `, e.g. ${first.file}: ${first.message}` : ''})`);
+}
+
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
   const backend = await initBackend(cfg.backend);
   const ds = await openDetectorDataset(cfg.data.train);
@@ -84,8 +95,11 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     warmupIters: cfg.solver.warmupIters,
     warmupFactor: cfg.solver.warmupFactor,
   };
+  const notes = openRunFolder(opts.out, opts);
+  for (const n of notes) process.stderr.write(`resdet: ${n}\n`);
   fs.mkdirSync(opts.out, { recursive: true });
   const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
+  for (const n of notes) log.write({ type: 'note', message: n });
   let step = 0;
   const resumed = opts.resume ? await resumeRun(opts.out, model, optimizer, log, (meta) => (meta.kind !== 'detector' ? 'not a detector checkpoint' : null)) : null;
   if (resumed !== null) {
@@ -130,7 +144,9 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   try {
     while (step < end && !interrupted) {
       const producer = producerFrom(step);
+      let trained = 0;
       for await (const batch of producer) {
+        trained++;
         const lr = learningRate(schedule, step);
         // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
         const x = tf.tensor4d(batch.images.slice(), batch.shape);
@@ -153,6 +169,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
         if (step >= end || interrupted) break;
       }
       skipped += producer.skipped.length;
+      if (trained === 0) throw unreadableError(cfg.data.train.path, step, producer.skipped);
     }
   } finally {
     progress.stop();

@@ -1,7 +1,10 @@
 /**
- * Backend selection. `auto` tries, in order: tfjs-node-gpu, tfjs-node, native (resdet's oneDNN addon,
- * when built), wasm (SIMD), cpu — and says which it took and why. `RESDET_BACKEND` or an explicit name
- * overrides the choice. Loading `@tensorflow/tfjs` (not just core) matters: it registers the gradients.
+ * Backend selection. `auto` tries, in order: tfjs-node-gpu when it loads AND finds a GPU, native (resdet's
+ * oneDNN addon, when built: the CPU path resdet's tests cover and the fastest here), tfjs-node (untested by
+ * resdet's suite: it cannot be installed without internet), wasm (SIMD), cpu — and says which it took and why,
+ * with each skipped backend's real reason (not installed, failed to load and why, no GPU). `RESDET_BACKEND` or
+ * an explicit name overrides the choice. Loading `@tensorflow/tfjs` (not just core) matters: it registers the
+ * gradients.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerResdetKernels } from './kernels/register';
@@ -36,15 +39,55 @@ function tryRequire(mod: string): { ok: true } | { ok: false; why: string } {
   }
 }
 
-async function useTensorflow(): Promise<{ ok: true; detail: string } | { ok: false; why: string }> {
-  for (const mod of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    const r = tryRequire(mod);
-    if (r.ok && tf.findBackend('tensorflow')) {
-      await tf.setBackend('tensorflow');
-      return { ok: true, detail: mod };
-    }
+type Attempt = { ok: true; detail: string } | { ok: false; why: string };
+
+/** tfjs-node(-gpu) as the backend: `mod` must load, and with `needGpu` its TensorFlow must see a GPU. */
+async function useTensorflow(mod: string, needGpu = false): Promise<Attempt> {
+  const r = tryRequire(mod);
+  if (!r.ok) return r;
+  if (!tf.findBackend('tensorflow')) return { ok: false, why: `${mod} loaded but registered no 'tensorflow' backend` };
+  await tf.setBackend('tensorflow');
+  if (needGpu && !(tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice) {
+    return { ok: false, why: `${mod} found no GPU` };
   }
-  return { ok: false, why: 'tfjs-node not installed' };
+  return { ok: true, detail: mod };
+}
+
+/** tfjs-node-gpu, else tfjs-node (an explicit `--backend tensorflow`). */
+async function useAnyTensorflow(): Promise<Attempt> {
+  const gpu = await useTensorflow('@tensorflow/tfjs-node-gpu');
+  if (gpu.ok) return gpu;
+  const cpu = await useTensorflow('@tensorflow/tfjs-node');
+  return cpu.ok ? cpu : { ok: false, why: `${gpu.why}, ${cpu.why}` };
+}
+
+async function useNativeAttempt(): Promise<Attempt> {
+  try {
+    return { ok: true, detail: await useNative() };
+  } catch (e) {
+    return { ok: false, why: (e as Error).message };
+  }
+}
+
+/** `auto`: the first backend that works, with the reasons the ones before it did not. */
+async function chooseAuto(): Promise<BackendChoice> {
+  const skipped: string[] = [];
+  const tries: Array<[string, () => Promise<Attempt>]> = [
+    ['tensorflow', () => useTensorflow('@tensorflow/tfjs-node-gpu', true)],
+    ['native', useNativeAttempt],
+    ['tensorflow', () => useTensorflow('@tensorflow/tfjs-node')],
+  ];
+  for (const [name, attempt] of tries) {
+    const r = await attempt();
+    if (r.ok) return { name, reason: `${skipped.length ? skipped.join('; ') + ': ' : ''}using ${name === 'native' ? r.detail : `tensorflow (${r.detail})`}` };
+    skipped.push(r.why);
+  }
+  try {
+    return { name: 'wasm', reason: `${skipped.join('; ')}: using ${await useWasm()}` };
+  } catch (e) {
+    await useCpu();
+    return { name: 'cpu', reason: `${skipped.join('; ')}; wasm failed (${(e as Error).message}): using cpu` };
+  }
 }
 
 async function useWasm(): Promise<string> {
@@ -82,43 +125,20 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
   if (current && (want === 'auto' || want === current.name)) return current.name;
   let choice: BackendChoice;
   if (want === 'tensorflow') {
-    const r = await useTensorflow();
+    const r = await useAnyTensorflow();
     if (!r.ok) throw new BackendError(`backend 'tensorflow' requested but ${r.why} (npm install @tensorflow/tfjs-node)`);
     choice = { name: 'tensorflow', reason: `using tensorflow (${r.detail})` };
   } else if (want === 'native') {
-    try {
-      choice = { name: 'native', reason: `using ${await useNative()} (requested)` };
-    } catch (e) {
-      throw new BackendError(`backend 'native' requested but ${(e as Error).message}`);
-    }
+    const r = await useNativeAttempt();
+    if (!r.ok) throw new BackendError(`backend 'native' requested but ${r.why}`);
+    choice = { name: 'native', reason: `using ${r.detail} (requested)` };
   } else if (want === 'wasm') {
     choice = { name: 'wasm', reason: `using ${await useWasm()} (requested)` };
   } else if (want === 'cpu') {
     await useCpu();
     choice = { name: 'cpu', reason: 'using cpu (pure JavaScript reference backend, requested)' };
   } else {
-    const r = await useTensorflow();
-    let native: string | null = null;
-    let nativeWhy = '';
-    if (!r.ok) {
-      try {
-        native = await useNative();
-      } catch (e) {
-        nativeWhy = (e as Error).message;
-      }
-    }
-    if (r.ok) {
-      choice = { name: 'tensorflow', reason: `using tensorflow (${r.detail})` };
-    } else if (native) {
-      choice = { name: 'native', reason: `${r.why}: using ${native}` };
-    } else {
-      try {
-        choice = { name: 'wasm', reason: `${r.why}, ${nativeWhy}: using ${await useWasm()}` };
-      } catch (e) {
-        await useCpu();
-        choice = { name: 'cpu', reason: `${r.why}, ${nativeWhy}, wasm failed (${(e as Error).message}): using cpu` };
-      }
-    }
+    choice = await chooseAuto();
   }
   await tf.ready();
   registerResdetKernels(choice.name);

@@ -34,7 +34,13 @@ export function readYaml(file: string): Json {
     const e = doc.errors[0];
     throw new ConfigError(`${file}: invalid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
   }
-  const v = doc.toJS() ?? {};
+  let v: unknown;
+  try {
+    v = doc.toJS() ?? {};
+  } catch (e) {
+    // e.g. an alias bomb: the yaml library refuses to expand it ("Excessive alias count …")
+    throw new ConfigError(`${file}: cannot read config: ${(e as Error).message}`);
+  }
   if (!isObject(v)) throw new ConfigError(`${file}: a config must be a mapping of keys to values`);
   return v;
 }
@@ -48,7 +54,12 @@ export function applySets(config: Json, sets: string[], knownKeys: (path: string
     const key = s.slice(0, eq).trim();
     const parts = key.split('.');
     if (!knownKeys(parts)) throw new ConfigError(`--set ${key}: config key '${key}' does not exist`);
-    const value = YAML.parse(s.slice(eq + 1));
+    let value: unknown;
+    try {
+      value = YAML.parse(s.slice(eq + 1));
+    } catch (e) {
+      throw new ConfigError(`--set ${key}: the value is not valid YAML: ${(e as Error).message.split('\n')[0].replace(/:$/, '')}`);
+    }
     const patch: Json = {};
     let cur = patch;
     parts.forEach((p, i) => {

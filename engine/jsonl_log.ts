@@ -11,8 +11,9 @@ export class JsonlLog {
     fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
 
-  /** Drops records of `type` whose `step` is beyond `step` (used when a run resumes from a checkpoint). */
-  truncateAfter(step: number, type = 'train'): void {
+  /** Drops records of `types` whose `step` is beyond `step` (used when a run resumes from a checkpoint). */
+  truncateAfter(step: number, types: string | string[] = 'train'): void {
+    const drop = new Set(Array.isArray(types) ? types : [types]);
     if (!fs.existsSync(this.file)) return;
     const keep = fs
       .readFileSync(this.file, 'utf8')
@@ -21,7 +22,7 @@ export class JsonlLog {
       .filter((l) => {
         try {
           const r = JSON.parse(l);
-          return !(r.type === type && typeof r.step === 'number' && r.step > step);
+          return !(drop.has(r.type) && typeof r.step === 'number' && r.step > step);
         } catch {
           return false;
         }

@@ -1,6 +1,6 @@
 /**
  * Resuming a run from its folder: the newest checkpoint's weights and optimizer state are loaded, log records
- * beyond its step are dropped (they will be written again), and the step to continue from is returned.
+ * beyond its step (training steps and evaluations) are dropped (they will be written again), and the step to continue from is returned.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,7 +24,7 @@ export async function resumeRun(
   if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
-  log.truncateAfter(meta.step);
+  log.truncateAfter(meta.step, ['train', 'eval']);
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model });
   return meta.step;
 }

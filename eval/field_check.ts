@@ -32,7 +32,8 @@ export function list(v: unknown, what: string, source: string): unknown[] {
 
 export function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return v.length <= 6 ? JSON.stringify(v) : `a list of ${v.length}`;
+  // only flat short lists are shown whole: JSON.stringify of a deeply nested one would exhaust the stack
+  if (Array.isArray(v)) return v.length <= 6 && v.every((x) => x === null || typeof x !== 'object') ? JSON.stringify(v) : `a list of ${v.length}`;
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   return String(v);

@@ -1,7 +1,8 @@
 /**
  * Classification training of a ResNet (the paper's CIFAR recipe by default): SGD with momentum and weight
  * decay, multi-step decay, pad-and-crop + flip augmentation, a checkpoint every epoch, a progress bar and a
- * JSON-lines log, evaluation on the test split at the end. Every random draw is derived from the seed and
+ * JSON-lines log, evaluation on the test split at the end (and every `eval.everySteps` steps if set). Each
+ * step's log record holds the training error of its (augmented) mini-batch, from the logits the step computed. Every random draw is derived from the seed and
  * the step number, so a run resumed from a checkpoint continues exactly as an uninterrupted one.
  */
 import * as fs from 'fs';
@@ -54,14 +55,31 @@ function normalisation(cfg: ClassifierConfig): { mean: number[]; std: number[] }
   return { mean, std };
 }
 
-async function openSplit(cfg: ClassifierConfig, split: 'train' | 'test'): Promise<ClassificationDataset> {
+async function openSplit(cfg: ClassifierConfig, split: 'train' | 'test', limit?: number | null): Promise<ClassificationDataset> {
   return openClassificationDataset({
     name: cfg.data.dataset,
     dir: cfg.data.dir ?? undefined,
     split,
-    limit: (split === 'train' ? cfg.data.limit : cfg.data.testLimit) ?? undefined,
+    limit: (limit ?? (split === 'train' ? cfg.data.limit : cfg.data.testLimit)) ?? undefined,
     imageSize: cfg.data.imageSize ?? undefined,
+    padTo: cfg.data.padTo ?? undefined,
   });
+}
+
+/** Softmax cross-entropy of the logits and the number of misclassified items (argmax ≠ label). */
+function lossAndErrors(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number): { total: tf.Scalar; parts: Record<string, tf.Scalar> } {
+  const total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
+  const errors = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+  return { total, parts: { errors } };
+}
+
+/** The test split for the evaluations during training (its first eval.curveLimit images), opened once. */
+function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: number[]; std: number[] }) {
+  let test: Promise<ClassificationDataset> | null = null;
+  return async (): Promise<ClassifierEvalResult> => {
+    test ??= openSplit(cfg, 'test', cfg.eval.curveLimit);
+    return evaluateClassifier(model, await test, norm, { batchSize: cfg.eval.batchSize, quiet: true });
+  };
 }
 
 export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifierOptions): Promise<TrainClassifierResult> {
@@ -139,6 +157,7 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
   let lastLoss = NaN;
   let checkpoint = '';
   let next = step < end ? batchAt(step) : null;
+  const evalCurve = curveEvaluator(cfg, model, norm);
   model.train();
   try {
     while (step < end && next) {
@@ -146,15 +165,19 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
       next = step + 1 < end ? batchAt(step + 1) : null;
       const lr = learningRate(schedule, step);
       const x = tf.tensor4d(batch.images, batch.shape);
-      const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), info.options.numClasses);
-      const r = trainStep(params, () => ({ total: tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar }), optimizer, lr);
+      const y = tf.tensor1d(batch.labels, 'int32');
+      const r = trainStep(params, () => lossAndErrors(model.forward(x), y, info.options.numClasses), optimizer, lr);
       tf.dispose([x, y]);
+      const trainError = r.parts.errors / batch.labels.length;
       step++;
       images += batch.labels.length;
       lastLoss = r.loss;
       const ips = images / ((Date.now() - t0) / 1000);
-      log.write({ type: 'train', step, epoch: step / itersPerEpoch, loss: r.loss, lr, imgPerSec: ips });
+      log.write({ type: 'train', step, epoch: step / itersPerEpoch, loss: r.loss, trainError, lr, imgPerSec: ips });
       progress.update(step, { loss: r.loss, lr, 'img/s': ips });
+      if (cfg.eval.everySteps && step % cfg.eval.everySteps === 0 && step < totalSteps) {
+        log.write({ type: 'eval', step, split: 'test', curve: true, ...(await evalCurve()) });
+      }
       const epochEnd = step % itersPerEpoch === 0 && (step / itersPerEpoch) % cfg.checkpoint.everyEpochs === 0;
       if (epochEnd || step === totalSteps || interrupted) checkpoint = await saveAt(step);
       if (interrupted) break;

@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action, UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
-import { nativeAddon } from '../../engine/native/addon';
+import { backendThreads } from '../../engine/backend_threads';
 import { BENCH_MODES, BenchMode, ThroughputRun, summarize } from '../../engine/throughput';
 import { KernelProfile, formatProfile, profileKernels } from '../../engine/kernel_profile';
 import { atomicWrite } from '../../engine/safetensors';
@@ -35,14 +35,6 @@ function integer(flag: string, v: string, min: number): number {
     throw new UsageError(`${flag} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${v}'`);
   }
   return n;
-}
-
-/** Threads the backend computes with (null when resdet cannot tell, as for tfjs-node). */
-function backendThreads(name: string): number | null {
-  if (name === 'native') return nativeAddon()?.info().threads ?? null;
-  if (name === 'wasm') return tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? null : 1;
-  if (name === 'cpu') return 1;
-  return null;
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

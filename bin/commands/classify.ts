@@ -5,10 +5,10 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action, collect, intFlag, numFlag, UsageError } from '../errors';
 import { classifyDemoCommand } from './classify_demo';
-import { loadConfig, ConfigError } from '../../engine/config';
+import { loadConfig, ConfigError, deepMerge } from '../../engine/config';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { atomicWrite } from '../../engine/safetensors';
-import { CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA, ClassifierConfig } from '../../backbone/classifier/config';
+import { CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA, ClassifierConfig, DATASET_RECIPES } from '../../backbone/classifier/config';
 import { trainClassifier } from '../../backbone/classifier/train';
 import { loadClassifier } from '../../backbone/classifier/checkpoint';
 import { evaluateClassifier } from '../../backbone/classifier/evaluate';
@@ -50,7 +50,10 @@ function configFromFlags(f: TrainFlags): ClassifierConfig {
   put(['solver', 'lr'], f.lr);
   put(['seed'], f.seed);
   put(['backend'], f.backend);
-  const cfg = loadConfig<ClassifierConfig>({ file: f.config, defaults: CLASSIFIER_DEFAULTS, schema: CLASSIFIER_SCHEMA, overrides, sets: f.set });
+  // without a config file, the recipe that suits the dataset (flags and --set still override it)
+  const recipe = f.config ? {} : DATASET_RECIPES[f.dataset ?? CLASSIFIER_DEFAULTS.data.dataset] ?? {};
+  const defaults = deepMerge(CLASSIFIER_DEFAULTS, recipe);
+  const cfg = loadConfig<ClassifierConfig>({ file: f.config, defaults, schema: CLASSIFIER_SCHEMA, overrides, sets: f.set });
   archSpec(cfg.model.arch);
   return cfg;
 }
@@ -107,7 +110,9 @@ export function classifyCommand(): Command {
       action(async (f: { weights: string; dataset: string; data?: string; split: string; limit?: number; batchSize: number; json?: string; backend?: string; quiet?: boolean }) => {
         await initBackend(f.backend);
         const { model, info } = await loadClassifier(f.weights);
-        const ds = await openClassificationDataset({ name: f.dataset as 'fashion-mnist', dir: f.data, split: f.split as 'test', limit: f.limit });
+        // a classifier trained on resampled items (data.imageSize) is evaluated at its own size
+        const side = info.imageShape && info.imageShape[0] === info.imageShape[1] ? info.imageShape[0] : undefined;
+        const ds = await openClassificationDataset({ name: f.dataset as 'fashion-mnist', dir: f.data, split: f.split as 'test', limit: f.limit, imageSize: side });
         if (ds.classNames.length !== info.classNames.length) {
           throw new UsageError(`${f.weights}: classifier has ${info.classNames.length} classes, dataset ${f.dataset} has ${ds.classNames.length}`);
         }

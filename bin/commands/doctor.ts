@@ -3,6 +3,7 @@ import * as os from 'os';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action } from '../errors';
+import { backendChoice, initBackend } from '../../engine/backend';
 import { nativeAddon, nativeThreadSetting, nativeWaitPolicy, nativeWorkers } from '../../engine/native/addon';
 import { NATIVE_HINT, nativeUnavailable } from '../../engine/native/index';
 
@@ -57,7 +58,8 @@ export function doctorCommand(): Command {
     .option('--json', 'print one JSON object instead of text')
     .action(
       action(async (f: { json?: boolean }) => {
-        const rows = [tfjsNode('@tensorflow/tfjs-node-gpu'), tfjsNode('@tensorflow/tfjs-node'), native(), await wasm(),
+        // auto's order (engine/backend.ts): tfjs-node-gpu only when its TensorFlow finds a GPU, then native
+        const rows = [tfjsNode('@tensorflow/tfjs-node-gpu'), native(), tfjsNode('@tensorflow/tfjs-node'), await wasm(),
           { backend: 'cpu', available: true, detail: 'pure JavaScript reference backend' }];
         const threads = {
           cores: os.cpus().length,
@@ -75,14 +77,16 @@ export function doctorCommand(): Command {
           '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
           onednn: nativeAddon()?.info().onednn ?? null,
         };
-        const auto = rows.find((r) => r.available)?.backend;
+        // what auto really takes (it also checks that tfjs-node-gpu finds a GPU), and why
+        await initBackend('auto');
+        const auto = backendChoice()?.reason;
         if (f.json) {
           process.stdout.write(JSON.stringify({ backends: rows, auto, threads, versions }) + '\n');
           return;
         }
         process.stdout.write('backends (auto order):\n');
         for (const r of rows) process.stdout.write(`  ${r.available ? 'yes' : 'no '}  ${r.backend.padEnd(26)} ${r.detail}\n`);
-        process.stdout.write(`auto picks: ${auto}\n`);
+        process.stdout.write(`auto: ${auto}\n`);
         process.stdout.write(`threads: ${Object.entries(threads).map(([k, v]) => `${k}=${v ?? '-'}`).join(' ')}\n`);
         process.stdout.write(`versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? '-'}`).join(', ')}\n`);
       }),

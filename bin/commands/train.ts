@@ -22,15 +22,16 @@ export function trainCommand(): Command {
     .option('--set <key=value>', 'override a config key (repeatable), e.g. --set solver.maxIters=1000', collect, [])
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, metrics.json); default runs/<config name>')
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (file: string, f: { set: string[]; out?: string; resume?: boolean; backend?: string; quiet?: boolean }) => {
+      action(async (file: string, f: { set: string[]; out?: string; resume?: boolean; force?: boolean; backend?: string; quiet?: boolean }) => {
         const cfg = loadDetectorConfig(file, f.set, f.backend ? { backend: f.backend } : undefined);
         const out = f.out ?? path.join('runs', path.basename(file).replace(/\.ya?ml$/, ''));
         await initBackend(cfg.backend);
         process.stderr.write(`resdet: ${backendChoice()?.reason}\n`);
-        const r = await trainDetector(cfg, { out, resume: f.resume, quiet: f.quiet, evaluate: evaluatorFor(cfg, out, { quiet: f.quiet }) });
+        const r = await trainDetector(cfg, { out, resume: f.resume, force: f.force, quiet: f.quiet, evaluate: evaluatorFor(cfg, out, { quiet: f.quiet }) });
         process.stdout.write(
           `trained for ${r.steps} iterations in ${r.trainSeconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} img/s, ${r.backend})\n` +
             `checkpoint: ${r.checkpoint}\n` +

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import { loadCifar10 } from './cifar10';
 import { FASHION_MNIST_DIR, loadFashionMnist } from './fashion_mnist';
 import { loadImageFolder } from './image_folder';
-import { ClassificationDataset, DatasetError } from './types';
+import { padDataset } from './pad';
+import { resizedDataset } from './resized';
+import { ClassificationDataset, DatasetError, InMemoryClassificationDataset } from './types';
 
 export * from './types';
 export { makeBatch, makeBatchSync } from './batcher';
@@ -12,6 +14,8 @@ export { epochBatches } from './epochs';
 export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from './fashion_mnist';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10';
 export { loadImageFolder } from './image_folder';
+export { padDataset } from './pad';
+export { resizedDataset, resizeBilinear } from './resized';
 export { preprocessImagenet, IMAGENET_MEAN, IMAGENET_STD } from './imagenet_preprocess';
 
 export type ClassificationDatasetName = 'fashion-mnist' | 'cifar10' | 'folder';
@@ -23,8 +27,11 @@ export interface ClassificationSpec {
   dir?: string;
   split: 'train' | 'test';
   limit?: number;
-  /** folder only: output side (default: the first image's size) */
+  /** output side: folders resize on decoding (default: the first image's size); Fashion-MNIST and CIFAR-10
+   *  items are resampled bilinearly (default: their own 28 / 32) */
   imageSize?: number;
+  /** zero-pad smaller images to padTo x padTo, centred (Fashion-MNIST 28x28 → 32x32 for the CIFAR nets) */
+  padTo?: number;
 }
 
 /** Usual per-channel normalisation ([0, 1] pixel scale), from each training set's statistics. */
@@ -34,8 +41,17 @@ export const NORMALISATION: Record<'fashion-mnist' | 'cifar10' | 'imagenet', { m
   imagenet: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
 };
 
+function sized(ds: InMemoryClassificationDataset, imageSize: number | undefined): InMemoryClassificationDataset {
+  return imageSize === undefined ? ds : resizedDataset(ds, imageSize);
+}
+
 /** Opens a dataset; every failure is a DatasetError whose message names the path and says what to do. */
 export async function openClassificationDataset(spec: ClassificationSpec): Promise<ClassificationDataset> {
+  const ds = await openUnpadded(spec);
+  return spec.padTo ? padDataset(ds, spec.padTo) : ds;
+}
+
+async function openUnpadded(spec: ClassificationSpec): Promise<ClassificationDataset> {
   if (spec.split !== 'train' && spec.split !== 'test') throw new DatasetError(`unknown split '${spec.split}' (train or test)`);
   const dir = spec.name === 'fashion-mnist' ? spec.dir ?? FASHION_MNIST_DIR : spec.dir;
   if (dir === undefined) throw new DatasetError(`dataset ${spec.name} needs a data folder: pass --data DIR`);
@@ -46,9 +62,9 @@ export async function openClassificationDataset(spec: ClassificationSpec): Promi
   if (!fs.statSync(dir).isDirectory()) throw new DatasetError(`${spec.name}: ${dir} is not a directory`);
   switch (spec.name) {
     case 'fashion-mnist':
-      return loadFashionMnist({ dir, split: spec.split, limit: spec.limit });
+      return sized(loadFashionMnist({ dir, split: spec.split, limit: spec.limit }), spec.imageSize);
     case 'cifar10':
-      return loadCifar10({ dir, split: spec.split, limit: spec.limit });
+      return sized(loadCifar10({ dir, split: spec.split, limit: spec.limit }), spec.imageSize);
     case 'folder':
       return loadImageFolder({ dir, split: spec.split, limit: spec.limit, imageSize: spec.imageSize });
     default:

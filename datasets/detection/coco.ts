@@ -10,6 +10,7 @@ import * as path from 'path';
 import { DatasetError } from '../classification/types';
 import { DatasetRecord, DetectionDataset, makeRecord, ObjectDraft } from './record';
 import { streamJsonArrays } from './json_stream';
+import { DatasetRoot } from './dataset_root';
 import { checkBox, checkImageExists, IdChecker, ProblemLog } from './validate';
 
 export interface CocoOptions {
@@ -56,6 +57,7 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
   const file = opts.annotationFile;
   if (!fs.existsSync(file)) throw new DatasetError(`COCO: annotation file ${file} does not exist`);
   const imageDir = opts.imageDir ?? defaultCocoImageDir(file);
+  const root = new DatasetRoot(imageDir);
   const log = new ProblemLog();
   const imageIds = new IdChecker('image', log, file);
   const annIds = new IdChecker('annotation', log, file);
@@ -83,7 +85,9 @@ export async function loadCoco(opts: CocoOptions): Promise<DetectionDataset> {
       if (typeof w !== 'number' || typeof h !== 'number' || !(w > 0) || !(h > 0)) {
         return log.error(file, `${what} (${o.file_name})`, `has no valid width/height (${JSON.stringify(w)} x ${JSON.stringify(h)})`);
       }
-      images.set(o.id as number, { id: o.id as number, file: path.join(imageDir, o.file_name), width: w, height: h });
+      const image = root.resolve(o.file_name);
+      if (!image) return log.error(file, what, root.outsideMessage(o.file_name));
+      images.set(o.id as number, { id: o.id as number, file: image, width: w, height: h });
     } else {
       if (!o) return log.error(file, `annotations[${i}]`, 'is not an object');
       const what = `annotation id ${JSON.stringify(o.id)}`;

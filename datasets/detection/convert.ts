@@ -57,14 +57,14 @@ function outputNames(records: DatasetRecord[]): string[] {
   });
 }
 
+/**
+ * A copy of the image (a reflink where the file system has them), never a hard link: editing a converted image
+ * must not edit the source.
+ */
 function placeImage(src: string, dst: string): void {
   if (path.resolve(src) === path.resolve(dst)) return;
   fs.rmSync(dst, { force: true });
-  try {
-    fs.linkSync(src, dst);
-  } catch {
-    fs.copyFileSync(src, dst);
-  }
+  fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE);
 }
 
 /** The record without its crowd regions (for formats that cannot hold them). */

@@ -1,6 +1,7 @@
 /**
  * A CSV of boxes, one object per line: `image,x1,y1,x2,y2,label` (keras-retinanet style). Image paths are
- * relative to the CSV's folder (or absolute); an optional header line is skipped; a line with the box and
+ * relative to the CSV's folder (or absolute) and must lie inside that folder (dataset_root.ts); an optional header
+ * line is skipped; a line with the box and
  * label fields empty (`img.jpg,,,,,`) declares an image without objects. Coordinates are absolute continuous
  * pixels. Classes: the `classes` option, else a `classes.txt` beside the CSV, else the sorted label names.
  */
@@ -9,6 +10,7 @@ import * as path from 'path';
 import { DatasetError } from '../classification/types';
 import { classMapFromNames, DatasetRecord, DetectionDataset, makeRecord, ObjectDraft } from './record';
 import { readImageSizes } from './image_size';
+import { DatasetRoot } from './dataset_root';
 import { checkBox, parseCoord, ProblemLog, unknownClassMessage } from './validate';
 
 export interface CsvOptions {
@@ -53,6 +55,7 @@ export async function loadCsv(opts: CsvOptions): Promise<DetectionDataset> {
   if (!fs.existsSync(file)) throw new DatasetError(`CSV: ${file} does not exist`);
   const log = new ProblemLog();
   const dir = path.dirname(path.resolve(file));
+  const root = new DatasetRoot(dir);
   const rows: { image: string; line: number; box?: [number, number, number, number]; label?: string }[] = [];
   const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
   lines.forEach((text, i) => {
@@ -61,7 +64,8 @@ export async function loadCsv(opts: CsvOptions): Promise<DetectionDataset> {
     const f = splitCsvLine(text);
     if (i === 0 && f[1]?.toLowerCase() === 'x1') return; // header
     if (f.length !== 6) return log.error(file, what, `has ${f.length} fields, expected 6: image,x1,y1,x2,y2,label`);
-    const image = path.resolve(dir, f[0]);
+    const image = root.resolve(f[0]);
+    if (!image) return log.error(file, what, root.outsideMessage(f[0]));
     if (f.slice(1).every((v) => v === '')) return void rows.push({ image, line: i + 1 });
     const c = f.slice(1, 5).map(parseCoord);
     if (c.some((v) => v === null)) return log.error(file, `${what} (${f[0]})`, `non-numeric coordinates: ${f.slice(1, 5).join(',')}`);

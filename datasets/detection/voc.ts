@@ -17,6 +17,7 @@ import * as path from 'path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DatasetError } from '../classification/types';
 import { orientedSize } from '../classification/decode';
+import { DatasetRoot } from './dataset_root';
 import { classMapFromNames, DatasetRecord, DetectionDataset, makeRecord, ObjectDraft } from './record';
 import { checkBox, checkImageExists, parseCoord, ProblemLog, readSplitFile, unknownClassMessage } from './validate';
 
@@ -62,7 +63,14 @@ export function parseVocXml(text: string, file: string, log: ProblemLog): VocAnn
     log.error(file, `line ${valid.err.line}`, `malformed XML: ${valid.err.msg}`);
     return null;
   }
-  const ann = parser.parse(text)?.annotation;
+  let ann: { filename?: unknown; size?: { width?: unknown; height?: unknown }; object?: XmlObject[] } | undefined;
+  try {
+    ann = parser.parse(text)?.annotation;
+  } catch (e) {
+    // fast-xml-parser refuses what it will not expand (external entities in a DOCTYPE): nothing was read
+    log.error(file, '', `unsupported XML: ${(e as Error).message}`);
+    return null;
+  }
   if (!ann || typeof ann !== 'object') {
     log.error(file, '', 'no <annotation> element: not a VOC annotation file');
     return null;
@@ -184,20 +192,31 @@ export async function loadVoc(opts: VocOptions): Promise<DetectionDataset> {
   const records: DatasetRecord[] = [];
   for (const s of splits) {
     const annDir = path.join(s.dir, 'Annotations');
+    const images = new DatasetRoot(path.join(s.dir, 'JPEGImages'));
     const ids = s.split
       ? readSplitFile(path.join(s.dir, 'ImageSets', 'Main', `${s.split}.txt`), log)
       : fs.readdirSync(annDir).filter((n) => n.endsWith('.xml')).sort().map((n) => n.slice(0, -4));
+    const annotations = new DatasetRoot(annDir);
     for (const id of ids) {
-      const xmlFile = path.join(annDir, `${id}.xml`);
+      const xmlFile = annotations.resolve(`${id}.xml`);
+      if (!xmlFile) {
+        log.error(path.join(s.dir, 'ImageSets', 'Main', `${s.split}.txt`), `image ${id}`, annotations.outsideMessage(`${id}.xml`, 'annotation path'));
+        continue;
+      }
       if (!fs.existsSync(xmlFile)) {
         log.error(xmlFile, `image ${id}`, `annotation file missing (listed in ${s.split ?? 'Annotations'})`);
         continue;
       }
       const ann = parseVocXml(fs.readFileSync(xmlFile, 'utf8'), xmlFile, log);
       if (!ann) continue;
-      const jpeg = path.join(s.dir, 'JPEGImages', `${id}.jpg`);
-      const named = ann.filename ? path.join(s.dir, 'JPEGImages', ann.filename) : jpeg;
-      const image = fs.existsSync(named) ? named : jpeg;
+      const named = ann.filename ?? `${id}.jpg`;
+      const inFolder = images.resolve(named);
+      const jpeg = images.resolve(`${id}.jpg`);
+      if (!inFolder || !jpeg) {
+        log.error(xmlFile, `image ${id}`, images.outsideMessage(inFolder ? `${id}.jpg` : named));
+        continue;
+      }
+      const image = fs.existsSync(inFolder) ? inFolder : jpeg;
       if (!checkImageExists(image, log, xmlFile, `image ${id}`)) continue;
       let { width, height } = ann;
       if (width === undefined || height === undefined) {

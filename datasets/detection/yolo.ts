@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { DatasetError } from '../classification/types';
 import { classMapFromNames, DatasetRecord, DetectionDataset, makeRecord, ObjectDraft } from './record';
 import { readImageSizes } from './image_size';
+import { DatasetRoot } from './dataset_root';
 import { checkBox, parseCoord, ProblemLog, unknownClassMessage } from './validate';
 
 export const YOLO_IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff'];
@@ -30,7 +31,12 @@ export function yoloClassNames(root: string): string[] | undefined {
   for (const n of ['data.yaml', 'dataset.yaml']) {
     const f = path.join(root, n);
     if (!fs.existsSync(f)) continue;
-    const names = (parseYaml(fs.readFileSync(f, 'utf8')) as { names?: unknown })?.names;
+    let names: unknown;
+    try {
+      names = (parseYaml(fs.readFileSync(f, 'utf8')) as { names?: unknown })?.names;
+    } catch (e) {
+      throw new DatasetError(`YOLO: ${f}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
     if (Array.isArray(names)) return names.map(String);
     if (names && typeof names === 'object') {
       const m = names as Record<string, unknown>;
@@ -63,8 +69,12 @@ export async function loadYolo(opts: YoloOptions): Promise<DetectionDataset> {
   if (!classNames) throw new DatasetError(`YOLO: ${opts.root} has no class list (classes.txt, obj.names or data.yaml with names:)`);
   const log = new ProblemLog();
   const stems = new Map<string, string>();
+  const root = new DatasetRoot(opts.root);
   for (const n of fs.readdirSync(images).sort()) {
-    if (YOLO_IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())) stems.set(path.parse(n).name, path.join(images, n));
+    if (!YOLO_IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())) continue;
+    const image = root.resolve(path.join(images, n));
+    if (image) stems.set(path.parse(n).name, image);
+    else log.error(path.join(images, n), '', root.outsideMessage(n));
   }
   if (isDir(labels)) {
     for (const n of fs.readdirSync(labels).sort()) {

@@ -37,7 +37,13 @@ function text(v: unknown): string | undefined {
 export function parseVocAnnotation(xml: string, file: string): VocObject[] {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new EvalInputError(`${file}: invalid XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
-  const doc = parser.parse(xml) as { annotation?: { object?: Record<string, unknown>[] } };
+  let doc: { annotation?: { object?: Record<string, unknown>[] } };
+  try {
+    doc = parser.parse(xml);
+  } catch (e) {
+    // fast-xml-parser refuses what it will not expand (external entities in a DOCTYPE): nothing was read
+    throw new EvalInputError(`${file}: unsupported XML: ${(e as Error).message}`);
+  }
   if (!doc.annotation || typeof doc.annotation !== 'object') throw new EvalInputError(`${file}: no <annotation> element`);
   return (doc.annotation.object ?? []).map((o, i) => {
     const where = `${file}: object ${i + 1}`;

@@ -8,8 +8,9 @@ import * as path from 'path';
 import { EvalInputError } from '../eval_error';
 import { VocBox, VocDetection } from './voc_types';
 
+/** The devkit file name of a class; path separators in a class name (Fashion-MNIST's 'T-shirt/top') become '_'. */
 export function resultsFileName(imageset: string, className: string): string {
-  return `comp4_det_${imageset}_${className}.txt`;
+  return `comp4_det_${imageset}_${className.replace(/[/\\]/g, '_')}.txt`;
 }
 
 /** Parses one results file; `file` is used in messages. */

@@ -4,7 +4,7 @@ import { buildResNet } from '../../backbone/resnet';
 import { ARCH_NAMES, archSpec } from '../../backbone/archs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { ensureBuilt, ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/cli';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -15,7 +15,6 @@ beforeAll(async () => {
  * 60M weights inside jest's module sandbox is tens of times slower than in node (and adds nothing here).
  */
 function countsInNode(specs: Array<[string, Record<string, unknown>]>): number[] {
-  ensureBuilt();
   const resnet = JSON.stringify(path.join(ROOT, 'dist', 'backbone', 'resnet'));
   const backend = JSON.stringify(path.join(ROOT, 'dist', 'engine', 'backend'));
   const script = `(async () => { await require(${backend}).initBackend('wasm'); const { buildResNet } = require(${resnet});

@@ -76,16 +76,6 @@ async function python(args: string[]): Promise<string> {
 
 const cli = (args: string[]) => run(process.execPath, [CLI, ...args]);
 
-/**
- * Builds dist/ with `npx tsc -p .` when the CLI is missing (RESDET_TEST_REBUILD=1 forces a build; otherwise
- * an existing dist/ is used as it is). Type errors elsewhere do not stop tsc from emitting.
- */
-function ensureBuilt(): void {
-  if (fs.existsSync(CLI) && !process.env.RESDET_TEST_REBUILD) return;
-  const r = spawnSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
-  if (!fs.existsSync(CLI)) throw new Error(`npx tsc -p . did not produce ${CLI}:\n${r.stdout}\n${r.stderr}`);
-}
-
 function readF32(file: string): Float32Array {
   const b = fs.readFileSync(file);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
@@ -287,7 +277,6 @@ let results: Record<string, JobResult> = {};
 let cliErrors: Record<string, Run> = {};
 
 beforeAll(async () => {
-  ensureBuilt();
   fs.mkdirSync(ERR, { recursive: true });
   const pth = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'weights', 'tiny_resnet.pth'));
   fs.writeFileSync(truncatedPth, pth.subarray(0, Math.floor(pth.length * 0.6)));

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
 import { JsonlLog } from '../../engine/jsonl_log';
 import { readSafetensorsHeader } from '../../engine/safetensors';
 
@@ -23,7 +23,6 @@ const demoConfig = path.join(ROOT, 'configs', 'demo.yaml');
 const run = path.join(tmp, 'run');
 
 beforeAll(() => {
-  ensureBuilt();
   const r = runCli(['data', 'synth', '--out', data, '--images', '6', '--seed', '4', '--format', 'coco', '--split', 'train']);
   expect(r.code).toBe(0);
   const t = runCli(['train', demoConfig, '--out', run, '--quiet', ...TINY, '--set', 'solver.maxIters=4']);
@@ -64,7 +63,7 @@ test('eval model reports COCO and VOC metrics and keeps the detections', () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/AP @\[\.50:\.95\]/);
   const m = JSON.parse(fs.readFileSync(json, 'utf8'));
-  expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'detections', 'images', 'voc07_map50', 'voc_area_map50']);
+  expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'coco_ap_large', 'coco_ap_medium', 'coco_ap_small', 'detections', 'images', 'voc07_map50', 'voc_area_map50']);
   expect(m.images).toBe(6);
   expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
 

@@ -12,7 +12,7 @@ import { initBackend } from '../../engine/backend';
 import { loadConfig } from '../../engine/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
 import { JsonlLog } from '../../engine/jsonl_log';
-import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
 import { execFileSync } from 'child_process';
 import { synthShapes } from '../../datasets/detection/synth';
 
@@ -47,7 +47,6 @@ function fakeImagenetWeights(arch: string): string {
 
 test.each(paperConfigs)('%s: one training step and an evaluation on two images, from the CLI', (f) => {
   const base = loadConfig<DetectorConfig>({ file: path.join(CONFIGS, f), defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
-  ensureBuilt();
   const weights = fakeImagenetWeights(base.model.arch);
   const format = base.data.train.format === 'voc' ? 'voc' : 'coco';
   const data = path.join(tmp, format);

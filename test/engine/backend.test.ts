@@ -22,6 +22,33 @@ test('auto without tfjs-node picks wasm and says why; names are checked', async 
   await expect(initBackend('tpu')).rejects.toThrow(/unknown backend 'tpu'/);
 });
 
+test('auto order: a GPU tfjs-node, then native, then tfjs-node (CPU), then wasm; each skipped one says why', () => {
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const path = require('path') as typeof import('path');
+  const dist = path.join(__dirname, '..', '..', 'dist', 'engine', 'backend');
+  const script = `const b = require(${JSON.stringify(dist)}); b.initBackend('auto').then(() => console.log(JSON.stringify(b.backendChoice())))`;
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, RESDET_BACKEND: '', ...env } });
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; reason: string };
+  };
+  const tfjsNode = (() => {
+    try {
+      require.resolve('@tensorflow/tfjs-node');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  // with the addon present (CI builds it), native comes before tfjs-node: the reason names only the GPU package
+  const withNative = run({});
+  if (withNative.name === 'native') expect(withNative.reason).toMatch(/^@tensorflow\/tfjs-node-gpu (not installed|found no GPU|failed to load[^;]*): using native \(oneDNN/);
+  // without it: tfjs-node when installed, else wasm with every reason on the way
+  const without = run({ RESDET_NATIVE_ADDON: '/nonexistent/resdet_native.node' });
+  if (tfjsNode) expect(without.name).toBe('tensorflow');
+  else expect(without.reason).toMatch(/^@tensorflow\/tfjs-node-gpu not installed; native backend not built: .*; @tensorflow\/tfjs-node not installed: using wasm \(1 thread, SIMD\)$/);
+});
+
 test('RESDET_BACKEND overrides auto (also a config\'s backend: auto), an explicit name overrides it', async () => {
   process.env.RESDET_BACKEND = 'cpu';
   try {

@@ -1,18 +1,8 @@
 /** `resdet eval coco` and `resdet eval voc` through the built CLI: output, JSON files, exit codes, messages. */
-import { execSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, runCli } from '../helpers/cli';
-
-// dist/ may predate the eval command: build it then (tsc emits even when other files have type errors)
-if (!fs.existsSync(path.join(ROOT, 'dist', 'bin', 'commands', 'eval.js'))) {
-  try {
-    execSync('npx tsc -p .', { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    /* errors elsewhere do not stop the emit */
-  }
-}
+import { runCli } from '../helpers/cli';
 
 const COCO = path.join(__dirname, '..', 'fixtures', 'coco-eval');
 const VOC = path.join(__dirname, '..', 'fixtures', 'voc-eval');
