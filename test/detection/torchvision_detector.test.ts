@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { runCli, ensureBuilt, ROOT } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
 import { readSafetensors, writeSafetensors } from '../../engine/safetensors';
 import { HostTensor } from '../../engine/host_tensor';
 import { torchResizedSize } from '../../datasets/detection/pipeline/geometry';
@@ -45,7 +45,6 @@ function reproduced(tv: TvDetections, mine: CocoDet[], minIou: number): number {
 }
 
 beforeAll(() => {
-  ensureBuilt();
   py('make', ref);
   const r = runCli(['weights', 'import', '--arch', 'fasterrcnn_resnet50_fpn', '--from', path.join(ref, 'v1.pth'), '--out', imported], NATIVE);
   expect(r.stderr).toBe('');

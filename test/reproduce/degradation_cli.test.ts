@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { runCli, ensureBuilt, ROOT, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli, ROOT, HAS_FASHION_MNIST } from '../helpers/cli';
 import { checkResults } from '../../reproduce/results';
 import { JsonlLog } from '../../engine/jsonl_log';
 
@@ -99,7 +99,6 @@ describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
 
 /** Runs the CLI in the background, sends Ctrl-C once the log holds `afterSteps` steps, resolves with its exit code. */
 function interruptAfter(args: string[], log: string, afterSteps: number): Promise<{ code: number | null; stderr: string }> {
-  ensureBuilt();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), ...args], { cwd: ROOT, env: { ...process.env, ...NATIVE } });
     let stderr = '';
