@@ -19,10 +19,10 @@ import * as path from 'path';
 import { initBackend } from '../engine/backend';
 import { nativeThreadSetting } from '../engine/native/addon';
 import { Rng } from '../engine/rng';
-import { boxIou } from '../detection/box_ops';
-import { batchedNms, nms } from '../detection/nms';
-import { roiAlign } from '../detection/roi_align';
-import { roiPool } from '../detection/roi_pool';
+import { boxIou } from '../detection/ops/box_ops';
+import { batchedNms, nms } from '../detection/ops/nms';
+import { roiAlign } from '../detection/ops/roi_align';
+import { roiPool } from '../detection/ops/roi_pool';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_ops.py');
 const TORCH_POOL_SCRIPT = path.resolve(__dirname, '..', '..', 'bench', 'torch_roi_pool.py');

@@ -20,14 +20,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../engine/backend';
-import { loadConfig, deepMerge } from '../engine/config';
+import { loadConfig, deepMerge } from '../run/config';
 import { Rng } from '../engine/rng';
 import { SGD } from '../engine/optim/sgd';
 import { trainStep } from '../engine/train_step';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
-import { buildDetectorModel } from '../detection/detector_model';
-import { TwoStageDetector } from '../detection/two_stage_detector';
-import { ImageTargets } from '../detection/types';
+import { buildDetectorModel } from '../detection/modeling/detector_model';
+import { TwoStageDetector } from '../detection/modeling/two_stage_detector';
+import { ImageTargets } from '../detection/structures';
 import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -3,13 +3,14 @@
  * Known error kinds are user errors; anything else is a bug and prints its stack.
  */
 import { InvalidArgumentError } from 'commander';
-import { ConfigError } from '../engine/config';
-import { CheckpointError } from '../engine/checkpoint';
+import { ConfigError } from '../run/config';
+import { CheckpointError } from '../run/checkpoint';
 import { BackendError } from '../engine/backend';
 import { WeightsFileError } from '../engine/host_tensor';
 import { DatasetError } from '../datasets/classification/types';
 import { UnknownArchError } from '../backbone/archs';
-import { InterruptedError } from '../engine/interrupt';
+import { InterruptedError } from '../run/interrupt';
+import { DiskFullError } from '../engine/atomic_write';
 import { EvalInputError } from '../eval/eval_error';
 import { ReproduceError } from '../reproduce/reproduce_error';
 
@@ -33,6 +34,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       if (e instanceof InterruptedError) {
         process.stderr.write(`resdet: ${e.message}\n`);
         process.exit(130);
+      }
+      if (e instanceof DiskFullError) {
+        // not the user's input, but nothing a stack trace would help with
+        process.stderr.write(`resdet: error: ${e.message}\n`);
+        process.exit(1);
       }
       if (isUserError(e)) {
         process.stderr.write(`resdet: error: ${(e as Error).message}\n`);

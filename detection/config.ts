@@ -6,7 +6,7 @@
  * schema that validates YAML files and `--set` overrides. Every default is here; configs/*.yaml only state
  * differences.
  */
-import type { DetectorModelConfig } from './detector_model';
+import type { DetectorModelConfig } from './modeling/detector_model';
 
 export interface DatasetSpec {
   /** dataset path (VOCdevkit, COCO folder or JSON, CSV, YOLO folder) */

@@ -5,12 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../engine/checkpoint';
+import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../run/checkpoint';
 import { ClassMap, emptyRecord } from '../datasets/detection/record';
 import { orientedSize } from '../datasets/classification/decode';
 import { DetectorConfig } from './config';
-import { buildDetectorModel, DetectorModel } from './detector_model';
-import { deepMerge, loadConfig } from '../engine/config';
+import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
+import { deepMerge, loadConfig } from '../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA } from './config';
 import { detectRecords, ImageDetections } from './inference';
 import { testTransforms } from './trainer';

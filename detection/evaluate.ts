@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../engine/safetensors';
+import { atomicWrite } from '../engine/atomic_write';
 import { DatasetRecord, ClassMap } from '../datasets/detection/record';
 import { continuousToVoc } from '../datasets/detection/voc';
 import { evaluateCoco } from '../eval/coco/coco_eval';
@@ -14,7 +14,7 @@ import { evaluateVoc } from '../eval/voc/voc_eval';
 import { VocDetection, VocEvaluation, VocGroundTruth, VocMetric } from '../eval/voc/voc_types';
 import { writeVocResults } from '../eval/voc/voc_results_files';
 import { DetectorConfig } from './config';
-import type { DetectorModel } from './detector_model';
+import type { DetectorModel } from './modeling/detector_model';
 import { detectRecords, ImageDetections, toCocoResults } from './inference';
 import { openDetectorDataset } from './open_dataset';
 import { testTransforms } from './trainer';

@@ -5,9 +5,9 @@
  * differs. The schedule is short by default: about 12 passes over the data, lr decayed at 75%.
  */
 import { DetectorConfig, DatasetSpec, DETECTOR_DEFAULTS } from './config';
-import type { DetectorModel } from './detector_model';
-import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors } from '../engine/checkpoint';
-import { deepMerge } from '../engine/config';
+import type { DetectorModel } from './modeling/detector_model';
+import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors } from '../run/checkpoint';
+import { deepMerge } from '../run/config';
 import { ClassMap } from '../datasets/detection/record';
 
 export interface StartingPoint {

@@ -7,8 +7,8 @@ import { DatasetRecord, ClassMap } from '../datasets/detection/record';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { boxesToOriginal } from '../datasets/detection/pipeline/geometry';
-import { Progress } from '../engine/progress';
-import type { DetectorModel } from './detector_model';
+import { Progress } from '../run/progress';
+import type { DetectorModel } from './modeling/detector_model';
 
 /** Detections of one record in original-image pixels (continuous coordinates). */
 export interface ImageDetections {

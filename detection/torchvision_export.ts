@@ -5,11 +5,11 @@
  * .load_state_dict(sd, strict=True)` accepts it. The checkpoint's tensors are already in PyTorch's layouts;
  * they are copied bit for bit. A detector with no torchvision counterpart is refused with the reason.
  */
-import { CheckpointError, readCheckpointMeta, resolveCheckpoint } from '../engine/checkpoint';
+import { CheckpointError, readCheckpointMeta, resolveCheckpoint } from '../run/checkpoint';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors';
 import { writeTorchStateDict } from '../engine/pth/torch_save';
 import { HostTensor } from '../engine/host_tensor';
-import { deepMerge } from '../engine/config';
+import { deepMerge } from '../run/config';
 import { ClassMap } from '../datasets/detection/record';
 import { DETECTOR_DEFAULTS, DetectorConfig } from './config';
 import { torchvisionDetectorFor } from './torchvision_detectors';

@@ -11,13 +11,13 @@ import * as YAML from 'yaml';
 import { readWeightsFile } from '../engine/weights_file';
 import { toFloat32 } from '../engine/host_tensor';
 import { fromTorchLayout, PlainTensor, torchShape } from '../engine/torch_layout';
-import { CheckpointError, saveCheckpoint } from '../engine/checkpoint';
-import { atomicWrite } from '../engine/safetensors';
-import { deepMerge } from '../engine/config';
+import { CheckpointError, saveCheckpoint } from '../run/checkpoint';
+import { atomicWrite } from '../engine/atomic_write';
+import { deepMerge } from '../run/config';
 import { ClassMap, classMapFromNames } from '../datasets/detection/record';
 import { torchvisionCocoClassMap } from '../datasets/detection/coco_category_names';
 import { DETECTOR_DEFAULTS, DetectorConfig } from './config';
-import { buildDetectorModel } from './detector_model';
+import { buildDetectorModel } from './modeling/detector_model';
 import { TORCHVISION_DETECTORS, TorchvisionDetectorSpec } from './torchvision_detectors';
 
 export interface ImportedDetector {

@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { atomicWrite } from './atomic_write';
 import { DTYPE_BYTES, HostDType, HostTensor, WeightsFileError, decodeLE, encodeLE, numel } from './host_tensor';
 
 export { WeightsFileError };
@@ -148,35 +149,4 @@ export async function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
   await atomicWrite(file, [len, json, ...order.map((o) => o.bytes)]);
-}
-
-/** Write chunks to PATH.tmp-<pid>, fsync, rename onto PATH (and fsync the directory, best effort). */
-export async function atomicWrite(file: string, chunks: Uint8Array[]): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.length) done += (await fh.write(c, done, c.length - done)).bytesWritten;
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await fs.promises.unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await fh.close();
-  try {
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  try {
-    const dh = await fs.promises.open(path.dirname(path.resolve(file)), 'r');
-    await dh.sync().catch(() => undefined);
-    await dh.close();
-  } catch {
-    /* directory fsync is not possible everywhere */
-  }
 }

@@ -6,7 +6,7 @@
  */
 import { ReproduceError } from './reproduce_error';
 import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../backbone/classifier/config';
-import { deepMerge } from '../engine/config';
+import { deepMerge } from '../run/config';
 
 export const DEGRADATION_NETS = ['plain20', 'plain32', 'plain44', 'plain56', 'resnet20', 'resnet32', 'resnet44', 'resnet56'];
 export const DEGRADATION_DATASETS = ['fashion-mnist', 'cifar10'] as const;

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../engine/safetensors';
+import { atomicWrite } from '../engine/atomic_write';
 import { Claim, readResults, resultsFile, ReproductionResults } from './results';
 import { ReproduceError } from './reproduce_error';
 import { degradationTableMarkdown, degradationVerdicts, summariseNets } from './degradation_table';

@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
-import { atomicWrite } from '../engine/safetensors';
+import { atomicWrite } from '../engine/atomic_write';
 import { ReproduceError } from './reproduce_error';
 
 export type Claim = 'degradation' | 'transfer';

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ConfigError } from '../engine/config';
-import { JsonlLog } from '../engine/jsonl_log';
+import { ConfigError } from '../run/config';
+import { JsonlLog } from '../run/jsonl_log';
 
 function stable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stable);

@@ -7,9 +7,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../engine/safetensors';
+import { atomicWrite } from '../engine/atomic_write';
 import { backendChoice, initBackend } from '../engine/backend';
-import { resolveCheckpoint } from '../engine/checkpoint';
+import { resolveCheckpoint } from '../run/checkpoint';
 import { trainClassifier } from '../backbone/classifier/train';
 import { trainDetector } from '../detection/trainer';
 import { evaluatorFor } from '../detection/evaluate';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig } from '../engine/config';
+import { loadConfig } from '../run/config';
 import { ClassifierConfig, CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA } from '../backbone/classifier/config';
 import { DetectorConfig, DETECTOR_DEFAULTS, DETECTOR_SCHEMA } from '../detection/config';
 import { VariantSpec } from './transfer_variants';

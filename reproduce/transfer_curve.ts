@@ -3,7 +3,7 @@
  * evaluation and the last iteration) holding the mean training loss since the previous point and the VOC07
  * mAP@0.5 on the test canvases where the run was evaluated (null elsewhere).
  */
-import { JsonlLog } from '../engine/jsonl_log';
+import { JsonlLog } from '../run/jsonl_log';
 import { TransferCurvePoint } from './transfer_results';
 
 export function transferCurve(logFile: string, every: number): TransferCurvePoint[] {

@@ -3,7 +3,7 @@
  * pretrained weights (the transfer gain), its plain twin without shortcuts (same depth, a worse classifier) and
  * the deeper ResNet-34 (a better one), both pretrained the same way.
  */
-import { ConfigError } from '../engine/config';
+import { ConfigError } from '../run/config';
 
 export const TRANSFER_VARIANTS = ['resnet18-scratch', 'resnet18-pretrained', 'plain18-pretrained', 'resnet34-pretrained'] as const;
 export type TransferVariant = (typeof TRANSFER_VARIANTS)[number];

@@ -5,7 +5,7 @@
  */
 import IMAGENET_CLASSES from '../imagenet_classes.json';
 import { ResNet, ResNetOptions } from '../resnet';
-import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../../engine/checkpoint';
+import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../../run/checkpoint';
 import { loadBackboneWeights } from '../load_weights';
 
 export interface ClassifierInfo {

@@ -4,7 +4,7 @@ import { ResNet } from '../resnet';
 import { ClassificationDataset, makeBatch } from '../../datasets/classification';
 import { newAccuracy, addBatch, accuracies } from '../../eval/classification_accuracy';
 import { epochBatches } from '../../datasets/classification/epochs';
-import { Progress } from '../../engine/progress';
+import { Progress } from '../../run/progress';
 
 export interface ClassifierEvalResult {
   top1: number;

@@ -12,7 +12,7 @@ import { initBackend, backendChoice } from '../../engine/backend';
 import { backendThreads } from '../../engine/backend_threads';
 import { BENCH_MODES, BenchMode, ThroughputRun, summarize } from '../../engine/throughput';
 import { KernelProfile, formatProfile, profileKernels } from '../../engine/kernel_profile';
-import { atomicWrite } from '../../engine/safetensors';
+import { atomicWrite } from '../../engine/atomic_write';
 import { archSpec } from '../../backbone/archs';
 import { buildResNet } from '../../backbone/resnet';
 

@@ -6,8 +6,8 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { action, intFlag } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
-import { deepMerge } from '../../engine/config';
-import { atomicWrite } from '../../engine/safetensors';
+import { deepMerge } from '../../run/config';
+import { atomicWrite } from '../../engine/atomic_write';
 import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../../backbone/classifier/config';
 import { trainClassifier } from '../../backbone/classifier/train';
 

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../../engine/safetensors';
+import { atomicWrite } from '../../engine/atomic_write';
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { action, collect, intFlag } from '../errors';
 import { initBackend } from '../../engine/backend';
-import { atomicWrite } from '../../engine/safetensors';
+import { atomicWrite } from '../../engine/atomic_write';
 import { loadDetector } from '../../detection/detector';
 import { evaluateDetector } from '../../detection/evaluate';
 import { openDetectorDataset } from '../../detection/open_dataset';

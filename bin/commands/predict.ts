@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { action, collect, numFlag, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
-import { atomicWrite } from '../../engine/safetensors';
+import { atomicWrite } from '../../engine/atomic_write';
 import { loadDetector } from '../../detection/detector';
 import { toCocoResults } from '../../detection/inference';
 import { drawBoxes } from '../../datasets/detection/draw';

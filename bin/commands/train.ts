@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import { action, collect } from '../errors';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../run/config';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
 import { trainDetector } from '../../detection/trainer';

@@ -8,7 +8,7 @@ import { action, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { buildResNet } from '../../backbone/resnet';
 import { loadBackboneWeights } from '../../backbone/load_weights';
-import { saveCheckpoint } from '../../engine/checkpoint';
+import { saveCheckpoint } from '../../run/checkpoint';
 import { imagenetClassNames } from '../../backbone/classifier/checkpoint';
 import { TORCHVISION_DETECTORS, torchvisionDetector } from '../../detection/torchvision_detectors';
 import { importTorchvisionDetector } from '../../detection/torchvision_import';

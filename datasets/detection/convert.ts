@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { atomicWrite } from '../../engine/safetensors';
+import { atomicWrite } from '../../engine/atomic_write';
 import { DatasetRecord, DetectionDataset } from './record';
 import { cocoJson } from './coco';
 import { continuousToVoc, vocXml } from './voc';

@@ -8,7 +8,7 @@
  */
 import * as zlib from 'zlib';
 import { HostDType, HostTensor, encodeLE } from '../host_tensor';
-import { atomicWrite } from '../safetensors';
+import { atomicWrite } from '../atomic_write';
 
 const STORAGE_NAMES: Partial<Record<HostDType, string>> = {
   float32: 'FloatStorage', float64: 'DoubleStorage', float16: 'HalfStorage', bfloat16: 'BFloat16Storage',

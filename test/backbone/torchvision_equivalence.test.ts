@@ -119,7 +119,7 @@ const src = (p) => require(path.join(ROOT, p));
 const tf = require(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs'));
 const { initBackend } = src('engine/backend.ts');
 const { buildResNet } = src('backbone/resnet.ts');
-const { saveCheckpoint } = src('engine/checkpoint.ts');
+const { saveCheckpoint } = src('run/checkpoint.ts');
 const { loadClassifier } = src('backbone/classifier/checkpoint.ts');
 const { preprocessImagenet } = src('datasets/classification/imagenet_preprocess.ts');
 

@@ -4,8 +4,8 @@ import * as path from 'path';
 import { runCli, HAS_FASHION_MNIST } from '../helpers/cli';
 import { trainClassifier } from '../../backbone/classifier/train';
 import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../../backbone/classifier/config';
-import { deepMerge } from '../../engine/config';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { deepMerge } from '../../run/config';
+import { JsonlLog } from '../../run/jsonl_log';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-cli-'));
 const fm = HAS_FASHION_MNIST ? describe : describe.skip;

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { runCli, ROOT } from '../helpers/cli';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { JsonlLog } from '../../run/jsonl_log';
 import { readSafetensorsHeader } from '../../engine/safetensors';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-det-cli-'));

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
-import { BoxCoder, BBOX_XFORM_CLIP } from '../../detection/box_coder';
-import { generateAnchors } from '../../detection/anchor_generator';
+import { BoxCoder, BBOX_XFORM_CLIP } from '../../detection/modeling/box_coder';
+import { generateAnchors } from '../../detection/modeling/anchor_generator';
 
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ops', f), 'utf8'));
 const coder = load('box_coder.json');

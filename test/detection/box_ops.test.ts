@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
-import { area, boxConvert, boxIou, boxIouComposite, clipBoxesToImage, removeSmallBoxes } from '../../detection/box_ops';
+import { area, boxConvert, boxIou, boxIouComposite, clipBoxesToImage, removeSmallBoxes } from '../../detection/ops/box_ops';
 import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
 import { Rng } from '../../engine/rng';
 

@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { JsonlLog } from '../../run/jsonl_log';
 import { runCli, ROOT } from '../helpers/cli';
 import { execFileSync } from 'child_process';
 import { synthShapes } from '../../datasets/detection/synth';
@@ -40,7 +40,7 @@ function fakeImagenetWeights(arch: string): string {
   const d = (p: string) => JSON.stringify(path.join(ROOT, 'dist', p));
   const script = `(async () => { await require(${d('engine/backend')}).initBackend('wasm');
     const net = require(${d('backbone/resnet')}).buildResNet('${arch}');
-    await require(${d('engine/checkpoint')}).saveCheckpoint(${JSON.stringify(tmp)}, '${arch}', net, { kind: 'classifier', step: 0 }); })();`;
+    await require(${d('run/checkpoint')}).saveCheckpoint(${JSON.stringify(tmp)}, '${arch}', net, { kind: 'classifier', step: 0 }); })();`;
   execFileSync(process.execPath, ['-e', script], { stdio: 'inherit' });
   return file;
 }

@@ -4,10 +4,10 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { deepMerge } from '../../engine/config';
-import { saveCheckpoint, readTorchLayoutTensors } from '../../engine/checkpoint';
+import { deepMerge } from '../../run/config';
+import { saveCheckpoint, readTorchLayoutTensors } from '../../run/checkpoint';
 import { DETECTOR_DEFAULTS, DetectorConfig } from '../../detection/config';
-import { FasterRcnnC4 } from '../../detection/faster_rcnn';
+import { FasterRcnnC4 } from '../../detection/modeling/faster_rcnn';
 
 const tinyConfig = (): DetectorConfig =>
   deepMerge(DETECTOR_DEFAULTS, {

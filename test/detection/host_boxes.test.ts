@@ -1,4 +1,4 @@
-import { clipAndFilter, topK } from '../../detection/host_boxes';
+import { clipAndFilter, topK } from '../../detection/ops/host_boxes';
 import { Rng } from '../../engine/rng';
 
 /** The definition: every index sorted by descending value, ties by ascending index, NaN last. */

@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, Matcher } from '../../detection/matcher';
-import { BalancedPositiveNegativeSampler } from '../../detection/sampler';
-import { l1Loss, smoothL1Loss } from '../../detection/losses';
+import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, Matcher } from '../../detection/modeling/matcher';
+import { BalancedPositiveNegativeSampler } from '../../detection/modeling/sampler';
+import { l1Loss, smoothL1Loss } from '../../detection/ops/losses';
 
 describe.each(['cpu', 'wasm'])('matcher, sampler, losses (%s)', (backend) => {
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { batchedNms, batchedNmsArrays, nms, nmsArrays } from '../../detection/nms';
+import { batchedNms, batchedNmsArrays, nms, nmsArrays } from '../../detection/ops/nms';
 
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ops', f), 'utf8'));
 const single = load('nms.json');

@@ -5,7 +5,7 @@
  * (~60 s; `.ci/run` requires it); skipped when the addon is not built — on wasm the run takes ~5 minutes.
  */
 import * as path from 'path';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { JsonlLog } from '../../run/jsonl_log';
 import { nativeUnavailable } from '../../engine/native';
 import { trainOnTwoImages } from '../helpers/cli';
 

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
-import { roiAlign, roiAlignComposite } from '../../detection/roi_align';
-import { roiPool, roiPoolComposite } from '../../detection/roi_pool';
+import { roiAlign, roiAlignComposite } from '../../detection/ops/roi_align';
+import { roiPool, roiPoolComposite } from '../../detection/ops/roi_pool';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'ops');
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(FIX, f), 'utf8'));

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig } from '../../engine/config';
+import { loadConfig } from '../../run/config';
 import { CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA, ClassifierConfig } from '../../backbone/classifier/config';
 import { archSpec } from '../../backbone/archs';
 

@@ -17,8 +17,8 @@ import { nativeUnavailable } from '../../engine/native/index';
 import { nativeAddon, nativeThreadSetting } from '../../engine/native/addon';
 import { ROI_ALIGN } from '../../engine/kernels/roi_align_kernels';
 import { ROI_POOL } from '../../engine/kernels/roi_pool_kernels';
-import { roiAlign, RoiAlignOptions } from '../../detection/roi_align';
-import { roiPool } from '../../detection/roi_pool';
+import { roiAlign, RoiAlignOptions } from '../../detection/ops/roi_align';
+import { roiPool } from '../../detection/ops/roi_pool';
 import { rand, relErr, size } from '../helpers/kernel_parity';
 
 const why = nativeUnavailable();

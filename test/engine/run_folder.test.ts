@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { openRunFolder } from '../../engine/run_folder';
+import { openRunFolder } from '../../run/run_folder';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-run-folder-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

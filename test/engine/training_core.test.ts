@@ -6,8 +6,8 @@ import { initBackend } from '../../engine/backend';
 import { SGD } from '../../engine/optim/sgd';
 import { learningRate } from '../../engine/optim/lr_schedule';
 import { explainWasmAbort, trainStep } from '../../engine/train_step';
-import { loadConfig, ConfigError } from '../../engine/config';
-import { saveCheckpoint, resolveCheckpoint, readTorchLayoutTensors, readCheckpointMeta } from '../../engine/checkpoint';
+import { loadConfig, ConfigError } from '../../run/config';
+import { saveCheckpoint, resolveCheckpoint, readTorchLayoutTensors, readCheckpointMeta } from '../../run/checkpoint';
 import { buildResNet } from '../../backbone/resnet';
 import { readSafetensors } from '../../engine/safetensors';
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { runCli, ROOT, HAS_FASHION_MNIST } from '../helpers/cli';
 import { checkResults } from '../../reproduce/results';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { JsonlLog } from '../../run/jsonl_log';
 
 const NATIVE = { RESDET_BACKEND: 'native' };
 const tmps: string[] = [];

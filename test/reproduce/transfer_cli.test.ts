@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { runCli } from '../helpers/cli';
-import { JsonlLog } from '../../engine/jsonl_log';
+import { JsonlLog } from '../../run/jsonl_log';
 import { TransferResults } from '../../reproduce/transfer_results';
 
 const native = { RESDET_BACKEND: 'native' };

@@ -7,7 +7,7 @@
  * (float32 rounding at every step) for the parts that need no gradient (proposals, inference).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkBoxes } from './box_ops';
+import { checkBoxes } from '../ops/box_ops';
 
 export const BBOX_XFORM_CLIP = Math.log(1000 / 16);
 

@@ -7,10 +7,10 @@
  * torchvision's Sequential of Conv2dNormActivation without norm: `rpn.head.conv.0.0.weight`, `conv.1.0.weight`, ….
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Conv2d } from '../engine/nn/conv2d';
-import { ModuleList } from '../engine/nn/module_list';
-import { Conv2dNormActivation } from '../engine/nn/conv_norm_activation';
+import { Module } from '../../engine/nn/module';
+import { Conv2d } from '../../engine/nn/conv2d';
+import { ModuleList } from '../../engine/nn/module_list';
+import { Conv2dNormActivation } from '../../engine/nn/conv_norm_activation';
 
 const INIT_STD = 0.01;
 

@@ -15,9 +15,9 @@
  * as well would also fix their affine terms, the only biases those convolutions have.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../engine/config';
-import { ResNet } from '../backbone/resnet';
-import { archSpec } from '../backbone/archs';
+import { ConfigError } from '../../run/config';
+import { ResNet } from '../../backbone/resnet';
+import { archSpec } from '../../backbone/archs';
 import { FpnBackbone, FPN_STRIDES } from './fpn';
 import { RegionProposalNetwork } from './rpn';
 import { FpnRoiHeads } from './roi_heads_fpn';

@@ -6,15 +6,15 @@
  * `model.type` existed have no type and build the C4 layout.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Rng } from '../engine/rng';
-import { ConfigError } from '../engine/config';
+import { Module } from '../../engine/nn/module';
+import { Rng } from '../../engine/rng';
+import { ConfigError } from '../../run/config';
 import { RpnConfig } from './rpn';
 import { RoiHeadsConfig } from './roi_heads';
-import { Detections, ImageSize, ImageTargets } from './types';
+import { Detections, ImageSize, ImageTargets } from '../structures';
 import { FasterRcnnC4 } from './faster_rcnn';
 import { FasterRcnnFpn } from './faster_rcnn_fpn';
-import { BatchNorm2d } from '../engine/nn/batch_norm2d';
+import { BatchNorm2d } from '../../engine/nn/batch_norm2d';
 
 export type DetectorType = 'c4' | 'fpn';
 

@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Module } from './nn/module';
-import { SGD } from './optim/sgd';
+import { Module } from '../engine/nn/module';
+import { SGD } from '../engine/optim/sgd';
 import { JsonlLog } from './jsonl_log';
 import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError, CheckpointMeta } from './checkpoint';
 

@@ -11,8 +11,8 @@
  * aligned=true with adaptive sampling takes no samples and gives 0). K = 0 gives [0, oh, ow, C].
  */
 import * as tf from '@tensorflow/tfjs';
-import { ROI_ALIGN, ROI_ALIGN_GRAD, RoiAlignAttrs, roiAlignBins } from '../engine/kernels/roi_align_kernels';
-import { hasKernel } from '../engine/kernels/register';
+import { ROI_ALIGN, ROI_ALIGN_GRAD, RoiAlignAttrs, roiAlignBins } from '../../engine/kernels/roi_align_kernels';
+import { hasKernel } from '../../engine/kernels/register';
 
 export interface RoiAlignOptions {
   outputSize: [number, number];

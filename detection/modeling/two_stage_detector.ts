@@ -4,11 +4,11 @@
  * the pyramid's levels for FPN) and says how ImageNet weights map onto it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Rng } from '../engine/rng';
+import { Module } from '../../engine/nn/module';
+import { Rng } from '../../engine/rng';
 import { RegionProposalNetwork } from './rpn';
 import { RoiHeads } from './roi_heads';
-import { Detections, ImageSize, ImageTargets } from './types';
+import { Detections, ImageSize, ImageTargets } from '../structures';
 import type { DetectorLosses } from './detector_model';
 
 export abstract class TwoStageDetector<F extends tf.Tensor4D | tf.Tensor4D[]> extends Module {

@@ -8,10 +8,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Module } from './nn/module';
-import { readSafetensors, writeSafetensors, atomicWrite } from './safetensors';
-import { HostTensor, toFloat32 } from './host_tensor';
-import { fromTorchLayout, toTorchLayout, PlainTensor } from './torch_layout';
+import { Module } from '../engine/nn/module';
+import { readSafetensors, writeSafetensors } from '../engine/safetensors';
+import { atomicWrite } from '../engine/atomic_write';
+import { HostTensor, toFloat32 } from '../engine/host_tensor';
+import { fromTorchLayout, toTorchLayout, PlainTensor } from '../engine/torch_layout';
 
 export interface CheckpointMeta {
   format: 'resdet-checkpoint';

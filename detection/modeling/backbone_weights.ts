@@ -8,12 +8,12 @@
  * detectors always take RGB images, and on grey pixels the adapted stem responds as the grey one did.
  */
 import * as fs from 'fs';
-import { Module } from '../engine/nn/module';
-import { resolveCheckpoint } from '../engine/checkpoint';
-import { readWeightsFile } from '../engine/weights_file';
-import { toFloat32 } from '../engine/host_tensor';
-import { fromTorchLayout, PlainTensor } from '../engine/torch_layout';
-import { greyFilterToRgb } from '../backbone/grey_to_rgb';
+import { Module } from '../../engine/nn/module';
+import { resolveCheckpoint } from '../../run/checkpoint';
+import { readWeightsFile } from '../../engine/weights_file';
+import { toFloat32 } from '../../engine/host_tensor';
+import { fromTorchLayout, PlainTensor } from '../../engine/torch_layout';
+import { greyFilterToRgb } from '../../backbone/grey_to_rgb';
 
 export async function loadImagenetBackbone(
   model: Module,

@@ -12,12 +12,12 @@
  * (`backbone.fpn.*`): P2…P6, strides 4…64, all with the same number of channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Conv2d } from '../engine/nn/conv2d';
-import { ModuleList } from '../engine/nn/module_list';
-import { Conv2dNormActivation } from '../engine/nn/conv_norm_activation';
-import { uniform } from '../engine/nn/init';
-import { ResNet } from '../backbone/resnet';
+import { Module } from '../../engine/nn/module';
+import { Conv2d } from '../../engine/nn/conv2d';
+import { ModuleList } from '../../engine/nn/module_list';
+import { Conv2dNormActivation } from '../../engine/nn/conv_norm_activation';
+import { uniform } from '../../engine/nn/init';
+import { ResNet } from '../../backbone/resnet';
 import { ResNetTrunk } from './resnet_trunk';
 
 /** Strides of P2…P6. */

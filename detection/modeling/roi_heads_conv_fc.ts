@@ -9,9 +9,9 @@
  * layer PyTorch's default U(±1/sqrt(fan_in)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Linear } from '../engine/nn/linear';
-import { Conv2dNormActivation } from '../engine/nn/conv_norm_activation';
+import { Module } from '../../engine/nn/module';
+import { Linear } from '../../engine/nn/linear';
+import { Conv2dNormActivation } from '../../engine/nn/conv_norm_activation';
 
 export interface ConvFcHeadOptions {
   numConv: number;

@@ -5,8 +5,8 @@
  * (`freezeAt` 2); training from scratch uses trainable batch norm instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../engine/config';
-import { ResNet } from '../backbone/resnet';
+import { ConfigError } from '../../run/config';
+import { ResNet } from '../../backbone/resnet';
 import { RegionProposalNetwork } from './rpn';
 import { C4RoiHeads } from './roi_heads_c4';
 import { ResNetTrunk, freezeTrunk } from './resnet_trunk';

@@ -9,9 +9,9 @@
  * then the shared sibling layers (FastRCNNPredictor), targets, losses and post-processing of roi_heads.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Linear } from '../engine/nn/linear';
-import { multiScaleRoiAlign } from './multi_scale_roi_align';
+import { Module } from '../../engine/nn/module';
+import { Linear } from '../../engine/nn/linear';
+import { multiScaleRoiAlign } from '../ops/multi_scale_roi_align';
 import { BoxPredictor, RoiHeads, RoiHeadsConfig } from './roi_heads';
 import { ConvFcHead } from './roi_heads_conv_fc';
 

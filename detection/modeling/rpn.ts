@@ -12,17 +12,17 @@
  * of the level's stride (P6 of an 800-pixel side: 800 // 13 = 61 instead of 64).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Rng } from '../engine/rng';
-import { boxIouInto } from '../engine/kernels/box_iou_kernels';
+import { Module } from '../../engine/nn/module';
+import { Rng } from '../../engine/rng';
+import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
 import { RpnHead } from './rpn_head';
 import { generateAnchors } from './anchor_generator';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
 import { BalancedPositiveNegativeSampler } from './sampler';
-import { smoothL1Loss } from './losses';
-import { ImageSize, ImageTargets, Proposals } from './types';
-import { ioaHost } from './host_boxes';
+import { smoothL1Loss } from '../ops/losses';
+import { ImageSize, ImageTargets, Proposals } from '../structures';
+import { ioaHost } from '../ops/host_boxes';
 import { selectProposals } from './rpn_proposals';
 
 export interface RpnConfig {

@@ -6,8 +6,8 @@
  * which reaches every tied maximum). Bad input as roiAlign (an error).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ROI_POOL, ROI_POOL_GRAD, RoiPoolAttrs, poolRanges } from '../engine/kernels/roi_pool_kernels';
-import { hasKernel } from '../engine/kernels/register';
+import { ROI_POOL, ROI_POOL_GRAD, RoiPoolAttrs, poolRanges } from '../../engine/kernels/roi_pool_kernels';
+import { hasKernel } from '../../engine/kernels/register';
 import { checkRoiInput } from './roi_align';
 
 export interface RoiPoolOptions {

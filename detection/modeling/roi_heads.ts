@@ -8,17 +8,17 @@
  * how a set of RoIs becomes one feature vector per RoI.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Linear } from '../engine/nn/linear';
-import { Rng } from '../engine/rng';
-import { boxIouInto } from '../engine/kernels/box_iou_kernels';
+import { Module } from '../../engine/nn/module';
+import { Linear } from '../../engine/nn/linear';
+import { Rng } from '../../engine/rng';
+import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
 import { BalancedPositiveNegativeSampler } from './sampler';
-import { batchedNmsArrays } from './nms';
-import { smoothL1Loss } from './losses';
-import { clipAndFilter, takeBoxes } from './host_boxes';
-import { Detections, ImageSize, ImageTargets, Proposals } from './types';
+import { batchedNmsArrays } from '../ops/nms';
+import { smoothL1Loss } from '../ops/losses';
+import { clipAndFilter, takeBoxes } from '../ops/host_boxes';
+import { Detections, ImageSize, ImageTargets, Proposals } from '../structures';
 
 /**
  * RoIs per pass through the box head at inference: the C4 head runs res5 on every RoI, and 1,000 proposals at

@@ -6,8 +6,8 @@
  * NaN coordinates give NaN IoUs and areas. Shapes are checked: anything but [N,4] is an error.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BOX_IOU } from '../engine/kernels/box_iou_kernels';
-import { hasKernel } from '../engine/kernels/register';
+import { BOX_IOU } from '../../engine/kernels/box_iou_kernels';
+import { hasKernel } from '../../engine/kernels/register';
 
 export type BoxFormat = 'xyxy' | 'xywh' | 'cxcywh';
 

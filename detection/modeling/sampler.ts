@@ -5,7 +5,7 @@
  * and fills the rest of the batch with random negatives (fewer when there are not enough). Seeded: the
  * draws come from engine/rng.ts's Rng, so a run is reproducible (and resumable from `rng.state()`).
  */
-import { Rng } from '../engine/rng';
+import { Rng } from '../../engine/rng';
 
 export interface SampledMasks {
   /** 1 where the example is a sampled positive */

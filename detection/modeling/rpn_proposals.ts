@@ -4,9 +4,9 @@
  * and the best survivors of all levels remain, by descending objectness. One level (C4) is plain NMS.
  */
 import { BoxCoder } from './box_coder';
-import { batchedNmsArrays, nmsArrays } from './nms';
-import { clipAndFilter, takeBoxes, topK } from './host_boxes';
-import { ImageSize, Proposals } from './types';
+import { batchedNmsArrays, nmsArrays } from '../ops/nms';
+import { clipAndFilter, takeBoxes, topK } from '../ops/host_boxes';
+import { ImageSize, Proposals } from '../structures';
 
 export interface ProposalOptions {
   /** anchors kept per level (by objectness) before decoding */

@@ -4,9 +4,9 @@
  * then the shared sibling layers, targets, losses and post-processing of roi_heads.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ResLayer } from '../backbone/blocks';
-import { roiAlign } from './roi_align';
-import { roiPool } from './roi_pool';
+import { ResLayer } from '../../backbone/blocks';
+import { roiAlign } from '../ops/roi_align';
+import { roiPool } from '../ops/roi_pool';
 import { BoxPredictor, RoiHeads, RoiHeadsConfig } from './roi_heads';
 
 export class C4RoiHeads extends RoiHeads<tf.Tensor4D> {

@@ -6,11 +6,11 @@
  * configured) and the stem plus the first freezeAt-1 stages frozen.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../engine/nn/module';
-import { Conv2d } from '../engine/nn/conv2d';
-import { BatchNorm2d } from '../engine/nn/batch_norm2d';
-import { ResNet } from '../backbone/resnet';
-import { ResLayer } from '../backbone/blocks';
+import { Module } from '../../engine/nn/module';
+import { Conv2d } from '../../engine/nn/conv2d';
+import { BatchNorm2d } from '../../engine/nn/batch_norm2d';
+import { ResNet } from '../../backbone/resnet';
+import { ResLayer } from '../../backbone/blocks';
 
 export class ResNetTrunk extends Module {
   readonly conv1: Conv2d;

@@ -2,7 +2,7 @@
  * Box arithmetic on host arrays (N*4 x1,y1,x2,y2, network-input pixels) for the parts of the detector that
  * run outside tensors: top-k selection, clipping with small-box removal, intersection over a crowd region.
  */
-import { ImageSize } from './types';
+import { ImageSize } from '../structures';
 
 /** The value that would sit at position `m` if `a` were sorted ascending (quickselect; reorders `a`). */
 function nthSmallest(a: Float64Array, m: number): number {
