@@ -4,7 +4,7 @@
  * residual nets cost about the same. The native figures are fitted to a measured sweep on this project's
  * 2-core machine, shared with other work at the time (plain/resnet 20 and 56, 704 iterations each: 267-336 s
  * and 570-671 s per run; `resdet bench` gave 12.3 ms per layer per step at best, see
- * notes/RESULTS-repro-deg.md), so they are on the safe side for a quiet machine. The test
+ * bench/RESULTS.md), so they are on the safe side for a quiet machine. The test
  * evaluations add the forward passes of `curveImages` images every `evalEvery` steps (about a third of a
  * training step per image). Once runs have finished, the estimate is scaled by how far off it was for them.
  */

@@ -1,7 +1,7 @@
 /**
  * How long the transfer comparison will take, from throughputs measured on this project's 2-core machine with
  * the native backend (2 threads, quiet machine; figures of `resdet reproduce transfer` runs' logs, see
- * notes/RESULTS-repro-transfer.md): classifier pretraining images/s at 64x64, detector iterations/s (4 canvases
+ * bench/RESULTS.md): classifier pretraining images/s at 64x64, detector iterations/s (4 canvases
  * of 160x160) and detector inference images/s. Other sizes scale with the pixel count; other backends are slower
  * (wasm about 5-10x), which the printed estimate says.
  */

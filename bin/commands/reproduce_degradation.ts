@@ -5,7 +5,7 @@ import { runDegradation } from '../../reproduce/degradation';
 import { DEGRADATION_DATASETS, DEGRADATION_NETS, DegradationDataset, parseNets, parseSeeds } from '../../reproduce/degradation_plan';
 import { degradationTableMarkdown, degradationVerdicts } from '../../reproduce/degradation_table';
 
-/** 587 iterations per run: the default 12-run sweep on Fashion-MNIST in about 86 minutes on native, 2 shared cores (cost model fitted to a measured sweep; notes/RESULTS-repro-deg.md). */
+/** 587 iterations per run: the default 12-run sweep on Fashion-MNIST in about 86 minutes on native, 2 shared cores (cost model fitted to a measured sweep; bench/RESULTS.md). */
 export const DEFAULT_EPOCHS = 1.25;
 
 interface Flags {
