@@ -13,10 +13,11 @@ import { InterruptedError } from '../run/interrupt';
 import { DiskFullError } from '../engine/atomic_write';
 import { EvalInputError } from '../eval/eval_error';
 import { ReproduceError } from '../reproduce/reproduce_error';
+import { ClassAlignmentError } from '../detection/class_alignment';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;

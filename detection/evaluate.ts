@@ -17,6 +17,7 @@ import { DetectorConfig } from './config';
 import type { DetectorModel } from './modeling/detector_model';
 import { detectRecords, ImageDetections, toCocoResults } from './inference';
 import { openDetectorDataset } from './open_dataset';
+import { alignClasses, ClassAlignment } from './class_alignment';
 import { testTransforms } from './trainer';
 
 export interface DetectorMetrics {
@@ -87,14 +88,34 @@ function vocDetections(dets: ImageDetections[], records: DatasetRecord[], classe
   return out;
 }
 
+/** Detections in the dataset's label space; a detection of a class the dataset lacks is dropped. */
+function translateLabels(dets: ImageDetections[], align: ClassAlignment): ImageDetections[] {
+  if (align.by !== 'name') return dets;
+  return dets.map((d) => {
+    const keep = [...d.labels.keys()].filter((k) => align.toDataset[d.labels[k]] >= 0);
+    return {
+      ...d,
+      boxes: Float64Array.from(keep.flatMap((k) => [...d.boxes.subarray(4 * k, 4 * k + 4)])),
+      scores: Float32Array.from(keep, (k) => d.scores[k]),
+      labels: Int32Array.from(keep, (k) => align.toDataset[d.labels[k]]),
+    };
+  });
+}
+
+/**
+ * Runs `model` over `records` and evaluates it against their boxes. `classes` is the dataset's class map;
+ * `modelClasses`, when the detector's own list differs (an imported COCO detector on a dataset), is matched to it
+ * by name (detection/class_alignment.ts).
+ */
 export async function evaluateDetector(
   model: DetectorModel,
   cfg: DetectorConfig,
   records: DatasetRecord[],
   classes: ClassMap,
-  opts: { out: string; quiet?: boolean },
+  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap },
 ): Promise<DetectorEvaluation> {
-  const { detections } = await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet });
+  const align = alignClasses(opts.modelClasses ?? classes, classes);
+  const detections = translateLabels((await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet })).detections, align);
   const results = toCocoResults(detections, classes);
   fs.mkdirSync(opts.out, { recursive: true });
   const detectionsFile = path.join(opts.out, 'detections.json');

@@ -34,7 +34,7 @@ export function evalModelCommand(): Command {
         const ds = await openDetectorDataset(spec, detector.classes.names);
         const records = f.limit ? ds.records.slice(0, f.limit) : ds.records;
         const out = f.out ?? path.join(fs.statSync(f.weights).isDirectory() ? f.weights : path.dirname(f.weights), 'eval');
-        const ev = await evaluateDetector(detector.model, cfg, records, detector.classes, { out, quiet: f.quiet });
+        const ev = await evaluateDetector(detector.model, cfg, records, ds.classes, { out, quiet: f.quiet, modelClasses: detector.classes });
         const s = ev.coco.stats;
         const names = ['AP @[.50:.95] all 100', 'AP @.50 all 100', 'AP @.75 all 100', 'AP small', 'AP medium', 'AP large', 'AR @1', 'AR @10', 'AR @100', 'AR small', 'AR medium', 'AR large'];
         const lines = [`COCO bbox (${records.length} images):`, ...s.map((v, i) => `  ${names[i].padEnd(24)} ${v.toFixed(3)}`), '', `VOC07 11-point mAP@0.5:`, ...vocReportLines(ev.voc07, records.length)];

@@ -89,6 +89,49 @@ test("resdet predict reproduces torchvision's detections (800x1088 as is; 500x37
   expect(of('img_800x1088.png').length).toBe(tv['img_800x1088.png'].scores.length);
 }, 300_000);
 
+/** A COCO dataset (real COCO categories: 80, ids with gaps) whose boxes are torchvision's confident detections. */
+function cocoFromTorchvision(dir: string): number {
+  const tv = JSON.parse(fs.readFileSync(path.join(ref, 'detections.json'), 'utf8')) as Record<string, TvDetections>;
+  // torchvision's own COCO list (91 entries: '__background__', then ids 1..90 with 'N/A' where COCO has no category)
+  const listing = 'import json, torchvision; print(json.dumps(torchvision.models.detection.FasterRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]))';
+  const cocoNames = (JSON.parse(execFileSync(PY, ['-c', listing], { encoding: 'utf8' })) as string[]).slice(1);
+  fs.mkdirSync(path.join(dir, 'annotations'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'val2017'));
+  const images: object[] = [];
+  const annotations: object[] = [];
+  Object.entries(tv).forEach(([file, d], i) => {
+    const name = path.basename(file);
+    fs.copyFileSync(path.join(ref, name), path.join(dir, 'val2017', name));
+    const png = fs.readFileSync(path.join(ref, name));
+    const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)]; // the PNG header's width and height
+    images.push({ id: i + 1, file_name: name, width: w, height: h });
+    d.scores.forEach((score, k) => {
+      const [x1, y1, x2, y2] = d.boxes[k];
+      if (score >= 0.5 && cocoNames[d.labels[k] - 1] !== 'N/A') {
+        annotations.push({ id: annotations.length + 1, image_id: i + 1, category_id: d.labels[k], bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
+      }
+    });
+  });
+  const categories = cocoNames.map((n, i) => ({ id: i + 1, name: n })).filter((c) => c.name !== 'N/A');
+  expect(categories.length).toBe(80);
+  fs.writeFileSync(path.join(dir, 'annotations', 'instances_val2017.json'), JSON.stringify({ images, annotations, categories }));
+  return annotations.length;
+}
+
+test("eval model on an imported COCO detector: torchvision's own detections as COCO ground truth give AP 1", () => {
+  const coco = path.join(tmp, 'coco');
+  const objects = cocoFromTorchvision(coco);
+  expect(objects).toBeGreaterThan(20);
+  const json = path.join(tmp, 'eval.json');
+  const r = runCli(['eval', 'model', '--weights', imported, '--data', coco, '--quiet', '--json', json, '--out', path.join(tmp, 'eval')], NATIVE);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const m = JSON.parse(fs.readFileSync(json, 'utf8'));
+  // the detector's labels (torchvision's 90 with N/A gaps) are matched to the dataset's 80 categories by name
+  expect(m.coco_ap50).toBeGreaterThan(0.95);
+  expect(m.coco_ap).toBeGreaterThan(0.9);
+});
+
 test('the published key style and safetensors import to the same tensors', async () => {
   const base = await readSafetensors(path.join(imported, 'step-0000000.safetensors'));
   for (const file of ['v1_old.pth', 'v1.safetensors']) {
