@@ -3,7 +3,10 @@
  * forward and gradient, to 1e-4 relative; a ResNet-20 training run; flat tensor count; the buffer pool
  * never reuses an array a caller still holds. Skipped, with a note, when the addon is not built.
  */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { ROOT } from '../helpers/cli';
 import { initBackend } from '../../engine/backend';
 import { nativeUnavailable } from '../../engine/native/index';
 import type { NativeBackend } from '../../engine/native/native_backend';
@@ -73,7 +76,26 @@ maybe('native kernels vs cpu', () => {
       await same(`conv ${xs} ${ws} s${s} p${p}`, () =>
         withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), [T(xs, i + 1), T(ws, i + 50)], i + 99));
     }
+    // the geometry that oneDNN 2.6.3's jit_1x1 kernel got wrong (next test): batch 1, 8 channels, stride 2, even input
+    await same('strided 1x1 conv, batch 1, 8 channels', () =>
+      withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid'), [T([1, 16, 24, 8], 7), T([1, 1, 8, 16], 8)], 9));
     await same('dilated conv', () => tf.conv2d(T([2, 9, 9, 3], 3) as tf.Tensor4D, T([3, 3, 3, 4], 4) as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+  });
+
+  test("strided 1x1 backward-weights never runs oneDNN 2.6.3's jit_1x1 kernel, which writes past its scratchpad", () => {
+    // Found with guard pages around every buffer: for batch 1, 8 input channels, a 16x24 input and stride 2 that
+    // kernel writes past the end of its 7,424-byte scratchpad (the heap corruption that crashed fpn_v2 tests).
+    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'engine', 'backend'))}).initBackend('native').then(() => {
+      const tf = require('@tensorflow/tfjs');
+      const g = tf.grad((w) => tf.conv2d(tf.ones([1, 16, 24, 8]), w, 2, 'valid').sum())(tf.ones([1, 1, 8, 16]));
+      console.log('sum', g.sum().dataSync()[0]);
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ONEDNN_VERBOSE: '1' } });
+    expect(r.status).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.includes('backward_weights') && l.includes('mb1_ic8oc16_ih16oh8kh1sh2'));
+    expect(line).toBeDefined();
+    expect(line).not.toMatch(/jit_1x1/);
+    expect(r.stdout).toContain(`sum ${8 * 16 * 8 * 12}`); // every weight's gradient: the 8x12 sampled ones
   });
 
   test('FusedConv2D with bias and ReLU, forward and gradients', async () => {

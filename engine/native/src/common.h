@@ -42,9 +42,26 @@ inline std::string Key(const char *kind, std::initializer_list<int64_t> xs) {
   return k;
 }
 
-/** A memory object over a caller's buffer (no copy). */
-inline dnnl::memory Wrap(const dnnl::memory::desc &md, const float *p) {
-  return dnnl::memory(md, cpu(), const_cast<float *>(p));
+/** A caller's Float32Array: its data and its size in bytes (null/undefined: no buffer). */
+struct Buf {
+  float *p = nullptr;
+  size_t bytes = 0;
+};
+inline Buf B(const Napi::Value &v) {
+  if (v.IsNull() || v.IsUndefined()) return {};
+  auto a = v.As<Napi::Float32Array>();
+  return {a.Data(), a.ByteLength()};
+}
+
+/**
+ * A memory object over a caller's buffer (no copy). Refuses a buffer smaller than the descriptor: oneDNN
+ * would read or write past its end (it has no bounds of its own), corrupting the JS heap.
+ */
+inline dnnl::memory Wrap(const dnnl::memory::desc &md, Buf b) {
+  if (md.get_size() > b.bytes)
+    throw std::length_error("native: a buffer of " + std::to_string(b.bytes) + " bytes given for a " +
+                            std::to_string(md.get_size()) + "-byte oneDNN memory");
+  return dnnl::memory(md, cpu(), b.p);
 }
 
 /** Throws a JS error from a C++ exception (oneDNN errors included). */

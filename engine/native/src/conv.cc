@@ -28,6 +28,13 @@ struct Geom {
   memory::desc dst() const { return {{N, CO, OH, OW}, f32, tag::nhwc}; }
   memory::desc wUser() const { return {{CO, C, KH, KW}, f32, tag::hwio}; }
   memory::desc wAny() const { return {{CO, C, KH, KW}, f32, tag::any}; }
+  /**
+   * The gradient's layout for backward-weights: oneDNN's choice, except for strided 1x1 kernels, where it is
+   * the plain HWIO. oneDNN 2.6.3's jit_1x1 backward-weights (picked with its blocked layout) writes out of
+   * bounds for a batch of one with fewer than 16 input channels per block and an even input (N=1, C=8,
+   * 16x24, stride 2 corrupts the heap: test/engine/native_kernels.test.ts); the plain layout avoids that kernel.
+   */
+  memory::desc bwdWeightsMd() const { return KH == 1 && KW == 1 && (sH > 1 || sW > 1) ? wUser() : wAny(); }
   memory::desc biasMd() const { return {{CO}, f32, tag::a}; }
   dims strides() const { return {sH, sW}; }
   dims dil() const { return {dH - 1, dW - 1}; }
@@ -67,15 +74,15 @@ struct WeightLayout {
                       : reorder(reorder::primitive_desc(cpu(), p, cpu(), u));
   }
   /** user -> primitive layout; returns the memory the primitive should read. */
-  memory in(const float *w) {
+  memory in(Buf w) {
     memory u = Wrap(user, w);
     if (same) return u;
     reorder_.execute(strm(), {{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, buf}});
     return buf;
   }
   /** the memory the primitive should write; call out() afterwards. */
-  memory target(float *w) { return same ? Wrap(user, w) : buf; }
-  void out(float *w) {
+  memory target(Buf w) { return same ? Wrap(user, w) : buf; }
+  void out(Buf w) {
     if (same) return;
     memory u = Wrap(user, w);
     reorder_.execute(strm(), {{DNNL_ARG_FROM, buf}, {DNNL_ARG_TO, u}});
@@ -94,7 +101,7 @@ std::unordered_map<int64_t, std::vector<std::pair<memory::desc, memory>>> &packe
 }
 
 /** The weights memory for a forward primitive: the kept copy of weights `id` (made on first use), or a reorder. */
-memory FwdWeights(Fwd &p, const float *w, int64_t id) {
+memory FwdWeights(Fwd &p, Buf w, int64_t id) {
   if (id <= 0 || p.w.same) return p.w.in(w);
   auto &layouts = packed()[id];
   for (auto &e : layouts)
@@ -146,7 +153,7 @@ BwdWeights &bwdWeights(const Geom &g) {
   auto &e = cache[g.key("bwd_weights", false)];
   if (!e) {
     auto hint = g.fwdPd(false, false);
-    convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.wAny(), g.dst(), g.strides(),
+    convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.bwdWeightsMd(), g.dst(), g.strides(),
                                          g.dil(), g.padL(), g.padR());
     convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
     e.reset(new BwdWeights{convolution_backward_weights(pd), {}});
@@ -158,15 +165,15 @@ BwdWeights &bwdWeights(const Geom &g) {
 Napi::Value Conv2d(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     Geom g(info[4]);
-    const float *bias = F32(info[2]);
-    Fwd &p = fwd(g, bias != nullptr);
+    Buf bias = B(info[2]);
+    Fwd &p = fwd(g, bias.p != nullptr);
     const int64_t wid = info.Length() > 5 && info[5].IsNumber() ? I64(info[5]) : 0;
     std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, Wrap(g.src(), F32(info[0]))},
-        {DNNL_ARG_WEIGHTS, FwdWeights(p, F32(info[1]), wid)},
-        {DNNL_ARG_DST, Wrap(g.dst(), F32(info[3]))},
+        {DNNL_ARG_SRC, Wrap(g.src(), B(info[0]))},
+        {DNNL_ARG_WEIGHTS, FwdWeights(p, B(info[1]), wid)},
+        {DNNL_ARG_DST, Wrap(g.dst(), B(info[3]))},
     };
-    if (bias) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
+    if (bias.p) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
     p.prim.execute(strm(), args);
     strm().wait();
   });
@@ -176,9 +183,9 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     Geom g(info[3]);
     BwdData &p = bwdData(g);
-    p.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, Wrap(g.dst(), F32(info[0]))},
-                            {DNNL_ARG_WEIGHTS, p.w.in(F32(info[1]))},
-                            {DNNL_ARG_DIFF_SRC, Wrap(g.src(), F32(info[2]))}});
+    p.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, Wrap(g.dst(), B(info[0]))},
+                            {DNNL_ARG_WEIGHTS, p.w.in(B(info[1]))},
+                            {DNNL_ARG_DIFF_SRC, Wrap(g.src(), B(info[2]))}});
     strm().wait();
   });
 }
@@ -187,9 +194,9 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     Geom g(info[3]);
     BwdWeights &p = bwdWeights(g);
-    float *dw = F32(info[2]);
-    p.prim.execute(strm(), {{DNNL_ARG_SRC, Wrap(g.src(), F32(info[0]))},
-                            {DNNL_ARG_DIFF_DST, Wrap(g.dst(), F32(info[1]))},
+    Buf dw = B(info[2]);
+    p.prim.execute(strm(), {{DNNL_ARG_SRC, Wrap(g.src(), B(info[0]))},
+                            {DNNL_ARG_DIFF_DST, Wrap(g.dst(), B(info[1]))},
                             {DNNL_ARG_DIFF_WEIGHTS, p.w.target(dw)}});
     p.w.out(dw);
     strm().wait();

@@ -19,9 +19,9 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     auto g = info[4].As<Napi::Int32Array>();
     int64_t bA = g[0], bB = g[1], M = g[2], K = g[3], N = g[4], tA = g[5], tB = g[6], relu = g[7];
-    const float *bias = F32(info[2]);
+    Buf bias = B(info[2]);
     static std::unordered_map<std::string, std::unique_ptr<MM>> cache;
-    auto &e = cache[Key("mm", {bA, bB, M, K, N, tA, tB, relu, bias != nullptr})];
+    auto &e = cache[Key("mm", {bA, bB, M, K, N, tA, tB, relu, bias.p != nullptr})];
     if (!e) {
       int64_t bO = std::max(bA, bB);
       memory::desc a({bA, M, K}, f32, tA ? dims{K * M, 1, M} : dims{M * K, K, 1});
@@ -34,13 +34,13 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
         ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
         attr.set_post_ops(ops);
       }
-      matmul::desc d = bias ? matmul::desc(a, b, bm, c) : matmul::desc(a, b, c);
+      matmul::desc d = bias.p ? matmul::desc(a, b, bm, c) : matmul::desc(a, b, c);
       e.reset(new MM{matmul(matmul::primitive_desc(d, attr, cpu())), a, b, bm, c});
     }
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, Wrap(e->a, F32(info[0]))},
-                                         {DNNL_ARG_WEIGHTS, Wrap(e->b, F32(info[1]))},
-                                         {DNNL_ARG_DST, Wrap(e->c, F32(info[3]))}};
-    if (bias) args[DNNL_ARG_BIAS] = Wrap(e->bias, bias);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, Wrap(e->a, B(info[0]))},
+                                         {DNNL_ARG_WEIGHTS, Wrap(e->b, B(info[1]))},
+                                         {DNNL_ARG_DST, Wrap(e->c, B(info[3]))}};
+    if (bias.p) args[DNNL_ARG_BIAS] = Wrap(e->bias, bias);
     e->prim.execute(strm(), args);
     strm().wait();
   });
