@@ -14,6 +14,7 @@ import { DetectorConfig } from './config';
 import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
 import { ImageTargets } from './structures';
 import { initBackend, backendChoice } from '../engine/backend';
+import { backendThreads } from '../engine/backend_threads';
 import { seedInit } from '../engine/nn/init';
 import { SGD } from '../engine/optim/sgd';
 import { learningRate } from '../engine/optim/lr_schedule';
@@ -110,7 +111,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     await model.loadBackboneWeights(cfg.model.pretrained);
   }
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
-  log.write({ type: 'start', step, totalSteps: total, backend, reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names });
+  log.write({ type: 'start', step, totalSteps: total, backend, threads: backendThreads(backend), reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names });
 
   const params = model.trainableParameters();
   const meta = { kind: 'detector', classes: ds.classes, config: cfg };

@@ -8,3 +8,15 @@ export function backendThreads(name: string): number | null {
   if (name === 'cpu') return 1;
   return null;
 }
+
+/**
+ * Sets the native backend's thread count (RESDET_THREADS, when set, wins: it is the user's explicit choice).
+ * Returns the count in effect. Other backends are left as they are (null).
+ */
+export function setBackendThreads(name: string, n: number): number | null {
+  if (name !== 'native') return backendThreads(name);
+  const addon = nativeAddon();
+  if (!addon) return null;
+  if (!process.env.RESDET_THREADS) addon.setThreads(n);
+  return addon.info().threads;
+}

@@ -156,8 +156,8 @@ function collectRun(run: PlannedRun, dir: string, evalEvery: number): Reproducti
 
 /** The thread counts the run trained with (each invocation's start record names its backend and threads). */
 function threadsOf(log: Array<Record<string, unknown>>): number[] {
-  const counts = log.filter((r) => r.type === 'start').map((r) => /(\d+) threads?\b/.exec(String(r.reason ?? ''))?.[1]);
-  return [...new Set(counts.filter((n): n is string => n !== undefined).map(Number))];
+  const counts = log.filter((r) => r.type === 'start').map((r) => (typeof r.threads === 'number' ? r.threads : Number(/(\d+) threads?\b/.exec(String(r.reason ?? ''))?.[1])));
+  return [...new Set(counts.filter((n) => Number.isInteger(n)))];
 }
 
 /** The one thread count of all runs, or null when they differ or are unknown. */

@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { backendThreads } from '../engine/backend_threads';
 import { Module } from '../engine/nn/module';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors';
 import { atomicWrite } from '../engine/atomic_write';
@@ -20,6 +21,11 @@ export interface CheckpointMeta {
   /** 'classifier' | 'detector' */
   kind: string;
   step: number;
+  /**
+   * The threads the backend computed with. Floating-point sums depend on how work is split among threads, so a
+   * resumed run takes the same count to continue exactly (run/resume.ts).
+   */
+  threads?: number;
   [key: string]: unknown;
 }
 
@@ -54,7 +60,8 @@ export async function saveCheckpoint(
   const p = checkpointPaths(dir, tag);
   await writeSafetensors(p.model, hostTensors(model.stateDict(), true), { format: 'pt', producer: 'resdet' });
   if (optimizerState) await writeSafetensors(p.optim, hostTensors(optimizerState, true));
-  const full = { format: 'resdet-checkpoint', version: 1, ...meta } as CheckpointMeta;
+  const threads = backendThreads(tf.getBackend()) ?? undefined;
+  const full = { format: 'resdet-checkpoint', version: 1, threads, ...meta } as CheckpointMeta;
   await atomicWrite(p.meta, [Buffer.from(JSON.stringify(full, null, 2) + '\n')]);
   await atomicWrite(path.join(dir, 'last_checkpoint'), [Buffer.from(`${tag}\n`)]);
   return p.model;

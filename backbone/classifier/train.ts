@@ -16,6 +16,7 @@ import { evaluateClassifier, ClassifierEvalResult } from './evaluate';
 import { ResNet } from '../resnet';
 import { loadBackboneWeights } from '../load_weights';
 import { initBackend, backendChoice } from '../../engine/backend';
+import { backendThreads } from '../../engine/backend_threads';
 import { seedInit } from '../../engine/nn/init';
 import { SGD } from '../../engine/optim/sgd';
 import { learningRate, LrScheduleConfig } from '../../engine/optim/lr_schedule';
@@ -131,7 +132,7 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
     await loadBackboneWeights(model, cfg.model.pretrained, { skipClassifier: true, strict: true });
   }
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
-  log.write({ type: 'start', step, totalSteps, backend, reason: backendChoice()?.reason, arch: cfg.model.arch, images: train.size });
+  log.write({ type: 'start', step, totalSteps, backend, threads: backendThreads(backend), reason: backendChoice()?.reason, arch: cfg.model.arch, images: train.size });
 
   const params = model.trainableParameters();
   const saveAt = async (s: number): Promise<string> =>

@@ -98,9 +98,9 @@ describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
 });
 
 /** Runs the CLI in the background, sends Ctrl-C once the log holds `afterSteps` steps, resolves with its exit code. */
-function interruptAfter(args: string[], log: string, afterSteps: number): Promise<{ code: number | null; stderr: string }> {
+function interruptAfter(args: string[], log: string, afterSteps: number, env: Record<string, string> = NATIVE): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), ...args], { cwd: ROOT, env: { ...process.env, ...NATIVE } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
@@ -118,22 +118,28 @@ function interruptAfter(args: string[], log: string, afterSteps: number): Promis
 }
 
 test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
-  // 512 images = 4 iterations per epoch, 4 epochs = 16 iterations; a checkpoint every epoch
+  // 512 images = 4 iterations per epoch, 4 epochs = 16 iterations; a checkpoint every epoch. The reference and
+  // the interrupted run compute with 1 thread; the resumed one, alone in its worker registry, would pick every
+  // core and must take the run's 1 again: sums split among another number of threads differ in the last bits,
+  // and after a few steps so does the run (CI failed on that when concurrent tests changed the count)
+  const ONE = { ...NATIVE, RESDET_THREADS: '1' };
   const args = (out: string) => ['reproduce', 'degradation', '--out', out, '--nets', 'plain20', '--seeds', '0', '--limit', '512', '--test-limit', '100', '--epochs', '4', '--curve-points', '4', '--quiet'];
   const ref = tmp();
-  expect(runCli(args(ref), NATIVE).code).toBe(0);
+  expect(runCli(args(ref), ONE).code).toBe(0);
   const out = tmp();
   const log = path.join(out, 'plain20-s0', 'log.jsonl');
-  const stopped = await interruptAfter(args(out), log, 7);
+  const stopped = await interruptAfter(args(out), log, 7, ONE);
   expect(stopped.code).toBe(130);
   expect(stopped.stderr).toMatch(/interrupted in .*plain20-s0; run the same command again/);
   expect(fs.existsSync(path.join(out, 'plain20-s0', 'metrics.json'))).toBe(false);
-  const resumed = runCli(args(out), NATIVE);
+  // an empty worker registry (engine/native/worker_registry.ts): alone, the resumed process would take every core
+  const resumed = runCli(args(out), { ...NATIVE, TMPDIR: tmp() });
   expect(resumed.code).toBe(0);
   expect(resumed.stderr).toMatch(/plain20-s0: resuming/);
   const records = (f: string) => JsonlLog.read(f).filter((r) => r.type === 'train' || r.type === 'eval').map(({ time, imgPerSec, ...rest }) => rest);
   expect(records(log)).toEqual(records(path.join(ref, 'plain20-s0', 'log.jsonl')));
   expect(readJson(path.join(out, 'results.json')).runs[0].curve).toEqual(readJson(path.join(ref, 'results.json')).runs[0].curve);
+  expect(JsonlLog.read(log).filter((r) => r.type === 'start').map((r) => r.threads)).toEqual([1, 1]);
 });
 
 test('--dataset cifar10 reads the CIFAR-10 binary batches (a tiny set written here)', () => {
