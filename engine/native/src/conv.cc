@@ -29,12 +29,14 @@ struct Geom {
   memory::desc wUser() const { return {{CO, C, KH, KW}, f32, tag::hwio}; }
   memory::desc wAny() const { return {{CO, C, KH, KW}, f32, tag::any}; }
   /**
-   * The gradient's layout for backward-weights: oneDNN's choice, except for strided 1x1 kernels, where it is
-   * the plain HWIO. oneDNN 2.6.3's jit_1x1 backward-weights (picked with its blocked layout) writes out of
-   * bounds for a batch of one with fewer than 16 input channels per block and an even input (N=1, C=8,
-   * 16x24, stride 2 corrupts the heap: test/engine/native_kernels.test.ts); the plain layout avoids that kernel.
+   * The gradient's layout for backward-weights: oneDNN's choice, except for strided 1x1 kernels over a channel
+   * count that is not a multiple of 16: there oneDNN 2.6.3's jit_1x1 backward-weights (picked with its blocked
+   * layout) writes past the end of its scratchpad. Found with guard pages around every buffer, over batches
+   * 1-128, channels 3-256, even and odd sizes, 1-8 threads: it faults for 3-12 input channels, an even input
+   * and stride 2 whenever it runs multi-threaded. The plain layout makes oneDNN use its gemm kernel instead
+   * (test/engine/native_kernels.test.ts).
    */
-  memory::desc bwdWeightsMd() const { return KH == 1 && KW == 1 && (sH > 1 || sW > 1) ? wUser() : wAny(); }
+  memory::desc bwdWeightsMd() const { return KH == 1 && KW == 1 && (sH > 1 || sW > 1) && C % 16 != 0 ? wUser() : wAny(); }
   memory::desc biasMd() const { return {{CO}, f32, tag::a}; }
   dims strides() const { return {sH, sW}; }
   dims dil() const { return {dH - 1, dW - 1}; }
