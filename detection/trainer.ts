@@ -28,6 +28,7 @@ import { Rng } from '../engine/rng';
 import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
+import { SkippedImages } from '../datasets/detection/skipped_images';
 import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
 import { DatasetError } from '../datasets/classification/types';
@@ -117,7 +118,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   const saveAt = (s: number) => saveCheckpoint(opts.out, `step-${String(s).padStart(7, '0')}`, model, { ...meta, step: s }, optimizer.state());
   const transforms = trainTransforms(cfg);
   const sizes = records.map((r) => ({ width: r.width, height: r.height }));
-  let skipped = 0;
+  const skipped = new SkippedImages(); // distinct files, said once on the console
 
   /** The batches of the epoch holding `step`, from that step on, with the transform rng replayed to it. */
   const producerFrom = (s: number) => {
@@ -127,7 +128,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     const batches = aspectGroupedBatches(sizes, ims, new Rng(cfg.seed * 1_000_003 + epoch));
     const rng = new Rng(cfg.seed * 7919 + epoch);
     for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
-    const onSkip = (file: string, message: string) => log.write({ type: 'skipped_image', file, message });
+    const onSkip = (file: string, message: string) => void (skipped.add(file, message) && log.write({ type: 'skipped_image', file, message }));
     return new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip }, rng);
   };
 
@@ -168,7 +169,6 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
         }
         if (step >= end || interrupted) break;
       }
-      skipped += producer.skipped.length;
       if (trained === 0) throw unreadableError(cfg.data.train.path, step, producer.skipped);
     }
   } finally {
@@ -184,9 +184,9 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     backend,
     checkpoint,
     finalLosses: last,
-    skippedImages: skipped,
+    skippedImages: skipped.count,
   };
-  if (skipped) log.write({ type: 'skipped_total', count: skipped });
+  if (skipped.count) log.write({ type: 'skipped_total', count: skipped.count });
   if (!interrupted && step === total && opts.evaluate) {
     result.metrics = await opts.evaluate(model, step);
     log.write({ type: 'eval', step, ...result.metrics });
