@@ -10,7 +10,7 @@ import { synthShapes } from '../../datasets/detection/synth';
 import { synthFashionMnist } from '../../datasets/detection/synth_fashion_mnist';
 import { drawBoxes, recordObjects } from '../../datasets/detection/draw';
 import { drawnPaths } from '../../datasets/detection/drawn_paths';
-import { SkippedImages } from '../../datasets/detection/skipped_images';
+import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 import { DatasetError } from '../../datasets/classification/types';
 
 interface DatasetFlags {
@@ -128,7 +128,7 @@ export function dataCommand(): Command {
           }
         }
         skipped.requireSome(records.length - skipped.count, dataset);
-        process.stdout.write(`drew ${records.length - skipped.count} image(s) with their boxes in ${f.out}${skipped.count ? ` (${skipped.count} unreadable image(s) skipped)` : ''}\n`);
+        process.stdout.write(`drew ${records.length - skipped.count} image(s) with their boxes in ${f.out}${skipped.count ? ` (${skippedNote(skipped.count)})` : ''}\n`);
       }),
     );
   // usage errors (unknown option, bad choice) exit 2 like the other user errors; help exits 0

@@ -13,6 +13,7 @@ import { DETECTION_FORMATS, DetectionFormat } from '../../datasets/detection/rec
 import { openDetectorDataset } from '../../detection/open_dataset';
 import { vocReportLines } from '../../eval/voc/voc_report';
 import { loadDetectorConfig } from './train';
+import { skippedNote } from '../../datasets/detection/skipped_images';
 
 /**
  * The split to evaluate: the config's data.test, or --data in its own format (detected, or --format); the config's
@@ -53,7 +54,7 @@ export function evalModelCommand(): Command {
         const s = ev.coco.stats;
         const n = ev.metrics.images;
         const names = ['AP @[.50:.95] all 100', 'AP @.50 all 100', 'AP @.75 all 100', 'AP small', 'AP medium', 'AP large', 'AR @1', 'AR @10', 'AR @100', 'AR small', 'AR medium', 'AR large'];
-        const skipped = ev.metrics.skipped_images ? `; ${ev.metrics.skipped_images} unreadable image(s) skipped` : '';
+        const skipped = ev.metrics.skipped_images ? `; ${skippedNote(ev.metrics.skipped_images)}` : '';
         const lines = [`COCO bbox (${n} images${skipped}):`, ...s.map((v, i) => `  ${names[i].padEnd(24)} ${v.toFixed(3)}`), '', `VOC07 11-point mAP@0.5:`, ...vocReportLines(ev.voc07, n)];
         lines.push('', `detections: ${ev.detectionsFile}`, `devkit results: ${ev.vocResultsDir} (comp4_det_${imageset}_<class>.txt; resdet eval voc --imageset ${imageset})`);
         process.stdout.write(lines.join('\n') + '\n');

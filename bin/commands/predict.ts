@@ -14,7 +14,7 @@ import { loadDetector } from '../../detection/detector';
 import { ImageDetections, toCocoResults } from '../../detection/inference';
 import { drawBoxes } from '../../datasets/detection/draw';
 import { drawnPaths } from '../../datasets/detection/drawn_paths';
-import { SkippedImages } from '../../datasets/detection/skipped_images';
+import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 import { cocoImageIds } from '../../datasets/detection/coco_image_ids';
 import { IMAGE_EXTENSIONS } from '../../datasets/classification/image_folder';
 
@@ -96,7 +96,7 @@ export function predictCommand(): Command {
           }
         }
         for (const d of dets) process.stdout.write(`${path.relative(process.cwd(), d.file)}: ${d.scores.length} detection(s)\n`);
-        process.stdout.write(`${dets.length} image(s), ${results.length} detection(s)${skipped.count ? `, ${skipped.count} unreadable image(s) skipped` : ''}\n`);
+        process.stdout.write(`${dets.length} image(s), ${results.length} detection(s)${skipped.count ? `, ${skippedNote(skipped.count)}` : ''}\n`);
         process.stdout.write(`detections: ${path.join(f.out, 'detections.json')}\n`);
         detector.dispose();
       }),

@@ -50,3 +50,8 @@ export class SkippedImages {
     if (readable === 0) throw this.noneReadable(where);
   }
 }
+
+/** The count for summaries: "2 unreadable image(s) skipped". */
+export function skippedNote(count: number): string {
+  return `${count} unreadable image(s) skipped`;
+}

@@ -241,6 +241,7 @@ describe('unreadable images (bug 4)', () => {
     const out = path.join(tmp, 'run-bad');
     const r = runCli(['train', path.join(ROOT, 'configs', 'demo.yaml'), '--out', out, '--quiet', ...tinySets(data, 8), '--set', 'eval.period=0']);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('training: 1 unreadable image(s) skipped\n');
     // three epochs of training, then the final evaluation on the same images: one line each
     expect(r.stderr.split('\n').filter((l) => l.startsWith(`resdet: skipped ${bad}: cannot decode image`))).toHaveLength(2);
     const log = JsonlLog.read(path.join(out, 'log.jsonl'));
