@@ -6,7 +6,7 @@
  */
 import { DatasetError } from '../classification/types';
 
-export interface SkippedImage {
+export interface SkippedFile {
   file: string;
   reason: string;
 }
@@ -35,7 +35,7 @@ export class SkippedImages {
     return this.byFile.size;
   }
 
-  get list(): SkippedImage[] {
+  get list(): SkippedFile[] {
     return [...this.byFile].map(([file, reason]) => ({ file, reason }));
   }
 

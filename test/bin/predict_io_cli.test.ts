@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli, ROOT } from '../helpers/cli';
+import { HAS_FASHION_MNIST, runCli, ROOT } from '../helpers/cli';
 import { JsonlLog } from '../../run/jsonl_log';
 import { initBackend } from '../../engine/backend';
 import { loadDetector } from '../../detection/detector';
@@ -97,6 +97,20 @@ describe('class names as file names (bug 10)', () => {
     expect(v.code).toBe(0);
     expect(readJson(path.join(out, 'voc.json')).map).toBeCloseTo(readJson(path.join(out, 'metrics.json')).voc07_map50, 12);
   });
+});
+
+(HAS_FASHION_MNIST ? test : test.skip)('Fashion-MNIST composites ("T-shirt/top", "Ankle boot"): training evaluates, eval voc reads the results back', () => {
+  const fm = path.join(tmp, 'fmnist');
+  expect(runCli(['data', 'synth', '--source', 'fashion-mnist', '--out', fm, '--images', '4', '--format', 'voc', '--split', 'train']).code).toBe(0);
+  const out = path.join(tmp, 'run-fmnist');
+  const t = runCli(['train', path.join(ROOT, 'configs', 'demo.yaml'), '--out', out, '--quiet', ...tinySets(fm, 2)]);
+  expect(t.code).toBe(0);
+  const results = path.join(out, 'eval', 'step-2', 'voc_results');
+  expect(fs.readdirSync(results)).toEqual(expect.arrayContaining(['comp4_det_train_T-shirt%2Ftop.txt', 'comp4_det_train_Ankle%20boot.txt']));
+  const v = runCli(['eval', 'voc', '--root', fm, '--imageset', 'train', '--results', results, '--metric', '07', '--json', path.join(out, 'voc.json')]);
+  expect(v.code).toBe(0);
+  expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, 'voc.json'), 'utf8')).ap)).toHaveLength(10);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'voc.json'), 'utf8')).map).toBeCloseTo(JSON.parse(t.stdout.match(/^metrics: (.*)$/m)![1]).voc07_map50, 12);
 });
 
 describe('chains (bug 8)', () => {
