@@ -27,7 +27,13 @@ function readImages(file: string): Map<string, number> {
 /** A lookup from an image path to its COCO id; `source` is an instances JSON or a COCO dataset folder. */
 export function cocoImageIds(source: string, split?: string): (file: string) => number | undefined {
   if (!fs.existsSync(source)) throw new DatasetError(`${source}: no such COCO file or folder`);
-  const ids = readImages(cocoAnnotationFile(source, split));
+  let file: string;
+  try {
+    file = cocoAnnotationFile(source, split);
+  } catch (e) {
+    throw new DatasetError(`${(e as Error).message.replace(/: name one with --split.*$/, '')}: give the instances file itself`);
+  }
+  const ids = readImages(file);
   return (file) => {
     const parts = path.resolve(file).split(path.sep);
     for (let k = parts.length - 1; k >= 1; k--) {

@@ -20,9 +20,9 @@ const run = path.join(tmp, 'run');
 const images = path.join(voc, 'JPEGImages');
 const CLASSES = ['T-shirt/top', '../x', 'triangle', 'star'];
 
-function tinySets(data: string, steps: number): string[] {
+function tinySets(data: string, steps: number, format = 'voc'): string[] {
   return [
-    `data.train.path=${data}`, `data.test.path=${data}`, 'data.train.format=voc', 'data.test.format=voc', 'data.train.split=train', 'data.test.split=train',
+    `data.train.path=${data}`, `data.test.path=${data}`, `data.train.format=${format}`, `data.test.format=${format}`, 'data.train.split=train', 'data.test.split=train',
     'data.shortSides=[96]', 'data.maxSize=128', 'data.testShortSide=96', 'model.widthMultiplier=0.125', 'model.pretrained=null',
     'model.rpn.preNmsTopNTrain=200', 'model.rpn.postNmsTopNTrain=20', 'model.rpn.preNmsTopNTest=200', 'model.rpn.postNmsTopNTest=20',
     'model.roiHeads.batchSizePerImage=16', 'solver.imsPerBatch=2', 'solver.lr=0.02', 'solver.warmupIters=5', 'checkpoint.period=1000', 'eval.period=0',
@@ -134,6 +134,23 @@ describe('chains (bug 8)', () => {
     expect(metrics.images).toBe(6);
     expect(metrics.coco_ap).toBeCloseTo(vocMetrics.coco_ap, 12);
     expect(metrics.coco_ap50).toBeCloseTo(vocMetrics.coco_ap50, 12);
+  });
+
+  test('eval model --data VOC_DIR of a detector trained on COCO reads VOC (it assumed COCO) and scores the same', () => {
+    const cocoRun = path.join(tmp, 'run-coco');
+    expect(runCli(['train', path.join(ROOT, 'configs', 'demo.yaml'), '--out', cocoRun, '--quiet', ...tinySets(coco, 4, 'coco')]).code).toBe(0);
+    const own = path.join(tmp, 'eval-coco-own');
+    expect(runCli(['eval', 'model', '--weights', cocoRun, '--out', own, '--json', path.join(own, 'metrics.json'), '--quiet']).code).toBe(0);
+    const out = path.join(tmp, 'eval-voc-data');
+    const m = runCli(['eval', 'model', '--weights', cocoRun, '--data', voc, '--out', out, '--json', path.join(out, 'metrics.json'), '--quiet']);
+    expect(m.stderr).toBe('');
+    expect(m.code).toBe(0);
+    const mine = readJson(path.join(out, 'metrics.json'));
+    const theirs = readJson(path.join(own, 'metrics.json'));
+    expect(mine.images).toBe(6);
+    expect(mine.detections).toBe(theirs.detections);
+    expect(mine.coco_ap50).toBeCloseTo(theirs.coco_ap50, 12);
+    expect(mine.voc07_map50).toBeCloseTo(theirs.voc07_map50, 12);
   });
 
   test('predict --coco-ids → eval coco: image ids of the COCO file, the AP eval model reports', () => {
