@@ -120,6 +120,7 @@ function translateLabels(dets: ImageDetections[], align: ClassAlignment): ImageD
  * `modelClasses`, when the detector's own list differs (an imported COCO detector on a dataset), is matched to it
  * by name (detection/class_alignment.ts). Unreadable images are skipped (said on the console, counted in
  * `skipped_images`, left out of the ground truth); none readable is a DatasetError naming `opts.dataset`.
+ * `opts.skipped`: the images already skipped while opening the dataset (detection/open_dataset.ts), counted too.
  * Devkit results are named by `opts.imageset` (default test), so `eval voc --imageset` reads them.
  */
 export async function evaluateDetector(
@@ -127,10 +128,10 @@ export async function evaluateDetector(
   cfg: DetectorConfig,
   records: DatasetRecord[],
   classes: ClassMap,
-  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap; dataset?: string; imageset?: string },
+  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap; dataset?: string; imageset?: string; skipped?: SkippedImages },
 ): Promise<DetectorEvaluation> {
   const align = alignClasses(opts.modelClasses ?? classes, classes);
-  const skipped = new SkippedImages();
+  const skipped = opts.skipped ?? new SkippedImages();
   const onSkip = (file: string, message: string) => void skipped.add(file, message);
   const detections = translateLabels((await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet, onSkip })).detections, align);
   skipped.requireSome(detections.length, opts.dataset ?? 'the dataset');
@@ -167,10 +168,11 @@ export async function evaluateDetector(
 /** An `evaluate` callback for the trainer: the config's test split, results under `<out>/eval/step-N/`. */
 export function evaluatorFor(cfg: DetectorConfig, out: string, opts: { quiet?: boolean } = {}) {
   return async (model: DetectorModel, step: number): Promise<Record<string, unknown>> => {
-    const ds = await openDetectorDataset(cfg.data.test);
+    const skipped = new SkippedImages();
+    const ds = await openDetectorDataset(cfg.data.test, undefined, skipped);
     const records = cfg.eval.limit ? ds.records.slice(0, cfg.eval.limit) : ds.records;
     const ev = await evaluateDetector(model, cfg, records, ds.classes, {
-      out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet, dataset: cfg.data.test.path, imageset: devkitImageset(cfg.data.test.split),
+      out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet, dataset: cfg.data.test.path, imageset: devkitImageset(cfg.data.test.split), skipped,
     });
     return { ...ev.metrics };
   };

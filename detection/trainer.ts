@@ -80,7 +80,8 @@ function unreadableError(dataset: string, step: number, skipped: { file: string;
 
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
   const backend = await initBackend(cfg.backend);
-  const ds = await openDetectorDataset(cfg.data.train);
+  const skipped = new SkippedImages(); // distinct files, said once on the console
+  const ds = await openDetectorDataset(cfg.data.train, undefined, skipped);
   const records = trainable(ds, cfg.data.includeDifficult);
   if (!records.length) throw new CheckpointError(`${cfg.data.train.path}: no image with a training box`);
   seedInit(cfg.seed);
@@ -112,13 +113,13 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   }
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
   log.write({ type: 'start', step, totalSteps: total, backend, reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names });
+  for (const s of skipped.list) log.write({ type: 'skipped_image', file: s.file, message: s.reason }); // unreadable when the dataset was opened
 
   const params = model.trainableParameters();
   const meta = { kind: 'detector', classes: ds.classes, config: cfg };
   const saveAt = (s: number) => saveCheckpoint(opts.out, `step-${String(s).padStart(7, '0')}`, model, { ...meta, step: s }, optimizer.state());
   const transforms = trainTransforms(cfg);
   const sizes = records.map((r) => ({ width: r.width, height: r.height }));
-  const skipped = new SkippedImages(); // distinct files, said once on the console
 
   /** The batches of the epoch holding `step`, from that step on, with the transform rng replayed to it. */
   const producerFrom = (s: number) => {

@@ -13,7 +13,7 @@ import { DETECTION_FORMATS, DetectionFormat } from '../../datasets/detection/rec
 import { openDetectorDataset } from '../../detection/open_dataset';
 import { vocReportLines } from '../../eval/voc/voc_report';
 import { loadDetectorConfig } from './train';
-import { skippedNote } from '../../datasets/detection/skipped_images';
+import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 
 /**
  * The split to evaluate: the config's data.test, or --data in its own format (detected, or --format); the config's
@@ -46,16 +46,17 @@ export function evalModelCommand(): Command {
         const detector = await loadDetector(f.weights, { sets: f.set.filter((s) => s.startsWith('model.')) });
         const cfg = f.config || f.set.length ? loadDetectorConfig(f.config, f.set, f.config ? undefined : detector.config) : detector.config;
         const spec = testSpec(cfg.data.test, f);
-        const ds = await openDetectorDataset(spec, detector.classes.names);
+        const skipped = new SkippedImages();
+        const ds = await openDetectorDataset(spec, detector.classes.names, skipped);
         const records = f.limit ? ds.records.slice(0, f.limit) : ds.records;
         const out = f.out ?? path.join(fs.statSync(f.weights).isDirectory() ? f.weights : path.dirname(f.weights), 'eval');
         const imageset = devkitImageset(spec.split);
-        const ev = await evaluateDetector(detector.model, cfg, records, ds.classes, { out, quiet: f.quiet, modelClasses: detector.classes, dataset: spec.path, imageset });
+        const ev = await evaluateDetector(detector.model, cfg, records, ds.classes, { out, quiet: f.quiet, modelClasses: detector.classes, dataset: spec.path, imageset, skipped });
         const s = ev.coco.stats;
         const n = ev.metrics.images;
         const names = ['AP @[.50:.95] all 100', 'AP @.50 all 100', 'AP @.75 all 100', 'AP small', 'AP medium', 'AP large', 'AR @1', 'AR @10', 'AR @100', 'AR small', 'AR medium', 'AR large'];
-        const skipped = ev.metrics.skipped_images ? `; ${skippedNote(ev.metrics.skipped_images)}` : '';
-        const lines = [`COCO bbox (${n} images${skipped}):`, ...s.map((v, i) => `  ${names[i].padEnd(24)} ${v.toFixed(3)}`), '', `VOC07 11-point mAP@0.5:`, ...vocReportLines(ev.voc07, n)];
+        const skippedText = ev.metrics.skipped_images ? `; ${skippedNote(ev.metrics.skipped_images)}` : '';
+        const lines = [`COCO bbox (${n} images${skippedText}):`, ...s.map((v, i) => `  ${names[i].padEnd(24)} ${v.toFixed(3)}`), '', `VOC07 11-point mAP@0.5:`, ...vocReportLines(ev.voc07, n)];
         lines.push('', `detections: ${ev.detectionsFile}`, `devkit results: ${ev.vocResultsDir} (comp4_det_${imageset}_<class>.txt; resdet eval voc --imageset ${imageset})`);
         process.stdout.write(lines.join('\n') + '\n');
         if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(ev.metrics, null, 2) + '\n')]);

@@ -224,7 +224,7 @@ export async function loadVoc(opts: VocOptions): Promise<DetectionDataset> {
         try {
           ({ width, height } = await orientedSize(image));
         } catch (e) {
-          log.error(image, `image ${id}`, (e as Error).message);
+          log.unreadable(image, `image ${id}`, (e as Error).message);
           continue;
         }
       }

@@ -264,6 +264,34 @@ describe('unreadable images (bug 4)', () => {
     expect(all.stderr).toMatch(new RegExp(`resdet: error: no readable images in ${bad} \\(6 skipped, e\\.g\\. `));
   });
 
+  test('an image a YOLO dataset names but whose header is unreadable: eval model and training skip it, data check still reports it', () => {
+    const yolo = path.join(tmp, 'yolo');
+    expect(runCli(['data', 'convert', voc, '--to', 'yolo', '--out', yolo, '--split', 'train']).code).toBe(0);
+    const jpegs: string[] = [];
+    const walk = (d: string): void => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.jpg') && jpegs.push(path.join(d, e.name))));
+    walk(path.join(yolo, 'images'));
+    jpegs.sort();
+    expect(jpegs).toHaveLength(6);
+    fs.writeFileSync(jpegs[0], '');
+    const check = runCli(['data', 'check', yolo]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`error: ${jpegs[0]}: image: not a readable image: `);
+    const out = path.join(tmp, 'eval-yolo');
+    const m = runCli(['eval', 'model', '--weights', run, '--data', yolo, '--out', out, '--json', path.join(out, 'metrics.json'), '--quiet']);
+    expect(m.code).toBe(0);
+    expect(m.stderr).toBe(`resdet: skipped ${jpegs[0]}: not a readable image: Input file contains unsupported image format\n`);
+    expect(readJson(path.join(out, 'metrics.json'))).toMatchObject({ images: 5, skipped_images: 1 });
+    const trainRun = path.join(tmp, 'run-yolo');
+    const t = runCli(['train', path.join(ROOT, 'configs', 'demo.yaml'), '--out', trainRun, '--quiet', ...tinySets(yolo, 2, 'yolo')]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('training: 1 unreadable image(s) skipped\n');
+    expect(JsonlLog.read(path.join(trainRun, 'log.jsonl')).filter((l) => l.type === 'skipped_image').map((l) => l.file)).toEqual([jpegs[0]]);
+    for (const f of jpegs) fs.writeFileSync(f, '');
+    const none = runCli(['eval', 'model', '--weights', run, '--data', yolo, '--out', out, '--quiet']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(new RegExp(`resdet: error: no readable images in ${yolo} \\(6 skipped, e\\.g\\. `));
+  });
+
   test('training counts a bad image once (distinct files, not once per epoch) and says it once; so does the final evaluation', () => {
     const data = path.join(tmp, 'voc-train-bad');
     fs.cpSync(voc, data, { recursive: true });
