@@ -47,6 +47,7 @@ export type { Reduction } from './detection/ops/losses';
 export {
   loadVoc, loadCoco, loadCsv, loadYolo, openDetectionDataset, detectFormat, VOC_CLASSES, vocToContinuous, continuousToVoc,
   throwIfErrors, checkImages, summarize, writeDataset, synthShapes, synthFashionMnist, SHAPE_CLASSES, drawBoxes,
+  drawnPaths, SkippedImages,
   BatchProducer, aspectGroupedBatches, planImage, resizedSize, boxesToOriginal, NORMALIZATIONS, TRAIN_TRANSFORMS, TEST_TRANSFORMS,
 } from './datasets/detection';
 export type {

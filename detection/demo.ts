@@ -11,7 +11,9 @@ import { atomicWrite } from '../engine/atomic_write';
 import { writeLossCurve } from '../run/loss_curve';
 import { DetectorConfig } from './config';
 import { trainDetector } from './trainer';
-import { evaluateDetector } from './evaluate';
+import { devkitImageset, evaluateDetector } from './evaluate';
+import { drawnPaths } from '../datasets/detection/drawn_paths';
+import { SkippedImages } from '../datasets/detection/skipped_images';
 import { loadDetector } from './detector';
 import { openDetectorDataset } from './open_dataset';
 
@@ -44,14 +46,18 @@ export async function runDemo(cfg: DetectorConfig, opts: DemoOptions): Promise<D
   const trained = await trainDetector(cfg, { out: run, quiet: opts.quiet, resume: opts.resume });
   const detector = await loadDetector(trained.checkpoint);
   const val = await openDetectorDataset(cfg.data.test, detector.classes.names);
-  const ev = await evaluateDetector(detector.model, cfg, val.records, detector.classes, { out: path.join(opts.out, 'eval'), quiet: opts.quiet });
+  const ev = await evaluateDetector(detector.model, cfg, val.records, detector.classes, {
+    out: path.join(opts.out, 'eval'), quiet: opts.quiet, dataset: cfg.data.test.path, imageset: devkitImageset(cfg.data.test.split),
+  });
   const predDir = path.join(opts.out, 'predictions');
   fs.mkdirSync(predDir, { recursive: true });
   const sample = val.records.slice(0, 8);
-  const dets = await detector.detectFiles(sample.map((r) => r.file));
+  const dets = await detector.detectFiles(sample.map((r) => r.file), { skipped: new SkippedImages() });
+  const outs = drawnPaths(sample.map((r) => r.file), predDir);
+  const drawn = new Map(sample.map((r, i) => [path.resolve(r.file), outs[i]]));
   for (const d of dets) {
     const objects = Array.from(d.scores.keys()).filter((k) => d.scores[k] >= 0.5).map((k) => ({ box: d.boxes.subarray(4 * k, 4 * k + 4), label: d.labels[k], note: d.scores[k].toFixed(2) }));
-    await drawBoxes(d.file, objects, detector.classes.names, path.join(predDir, path.basename(d.file)));
+    await drawBoxes(d.file, objects, detector.classes.names, drawn.get(d.file)!);
   }
   detector.dispose();
   await writeLossCurve(path.join(run, 'log.jsonl'), path.join(opts.out, 'loss.png'), 'demo detector: total training loss');

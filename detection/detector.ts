@@ -6,7 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError } from '../run/checkpoint';
-import { ClassMap, emptyRecord } from '../datasets/detection/record';
+import { ClassMap, DatasetRecord, emptyRecord } from '../datasets/detection/record';
+import { SkippedImages } from '../datasets/detection/skipped_images';
+import { DatasetError } from '../datasets/classification/types';
 import { orientedSize } from '../datasets/classification/decode';
 import { DetectorConfig } from './config';
 import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
@@ -27,21 +29,37 @@ export interface Detection {
 export class Detector {
   constructor(readonly model: DetectorModel, readonly config: DetectorConfig, readonly classes: ClassMap) {}
 
-  /** Detections of one image file, sorted by descending score, above `scoreThresh`. */
+  /** Detections of one image file, sorted by descending score, above `scoreThresh`; an unreadable image throws a DatasetError naming it. */
   async detect(file: string, scoreThresh = 0): Promise<Detection[]> {
-    const [d] = await this.detectFiles([file]);
+    const skipped = new SkippedImages(null);
+    const [d] = await this.detectFiles([file], { skipped });
+    if (!d) throw new DatasetError(`${file}: ${skipped.list[0]?.reason ?? 'cannot read image'}`);
     return toDetections(d, this.classes).filter((x) => x.score >= scoreThresh);
   }
 
-  async detectFiles(files: string[], opts: { quiet?: boolean } = {}): Promise<ImageDetections[]> {
-    const records = await Promise.all(
+  /**
+   * Detections of the readable files among `files` (a missing file throws); an unreadable one is left out and
+   * added to `opts.skipped` (datasets/detection/skipped_images.ts), which says so unless made silent.
+   */
+  async detectFiles(files: string[], opts: { quiet?: boolean; skipped?: SkippedImages } = {}): Promise<ImageDetections[]> {
+    const skipped = opts.skipped ?? new SkippedImages(null);
+    const sized = await Promise.all(
       files.map(async (f, i) => {
         if (!fs.existsSync(f)) throw new CheckpointError(`${f}: no such image`);
-        const { width, height } = await orientedSize(f);
-        return emptyRecord(i + 1, path.resolve(f), width, height);
+        const file = path.resolve(f);
+        try {
+          const { width, height } = await orientedSize(file);
+          return emptyRecord(i + 1, file, width, height);
+        } catch (e) {
+          skipped.add(file, (e as Error).message);
+          return null;
+        }
       }),
     );
-    const { detections } = await detectRecords(this.model, records, testTransforms(this.config), { quiet: opts.quiet ?? true });
+    const records = sized.filter((r): r is DatasetRecord => r !== null);
+    if (!records.length) return [];
+    const onSkip = (file: string, message: string) => void skipped.add(file, message);
+    const { detections } = await detectRecords(this.model, records, testTransforms(this.config), { quiet: opts.quiet ?? true, onSkip });
     return detections;
   }
 

@@ -19,6 +19,7 @@ import { detectRecords, ImageDetections, toCocoResults } from './inference';
 import { openDetectorDataset } from './open_dataset';
 import { alignClasses, ClassAlignment } from './class_alignment';
 import { testTransforms } from './trainer';
+import { SkippedImages } from '../datasets/detection/skipped_images';
 
 export interface DetectorMetrics {
   voc07_map50: number;
@@ -30,8 +31,11 @@ export interface DetectorMetrics {
   coco_ap_small: number;
   coco_ap_medium: number;
   coco_ap_large: number;
+  /** images evaluated: the readable ones */
   images: number;
   detections: number;
+  /** distinct images that could not be read, left out of the evaluation (datasets/detection/skipped_images.ts) */
+  skipped_images: number;
 }
 
 export interface DetectorEvaluation {
@@ -40,6 +44,15 @@ export interface DetectorEvaluation {
   voc07: VocEvaluation;
   vocArea: VocEvaluation;
   detectionsFile: string;
+  /** the devkit results folder and the image set its files are named by (comp4_det_<imageset>_<class>.txt) */
+  vocResultsDir: string;
+  imageset: string;
+}
+
+/** The devkit image set of a split: voc_2007_val → val; a plain split is itself; none → test. */
+export function devkitImageset(split?: string | null): string {
+  if (!split) return 'test';
+  return split.split('+')[0].match(/^voc_\d{4}_(\w+)$/)?.[1] ?? split;
 }
 
 function vocName(r: DatasetRecord): string {
@@ -105,25 +118,34 @@ function translateLabels(dets: ImageDetections[], align: ClassAlignment): ImageD
 /**
  * Runs `model` over `records` and evaluates it against their boxes. `classes` is the dataset's class map;
  * `modelClasses`, when the detector's own list differs (an imported COCO detector on a dataset), is matched to it
- * by name (detection/class_alignment.ts).
+ * by name (detection/class_alignment.ts). Unreadable images are skipped (said on the console, counted in
+ * `skipped_images`, left out of the ground truth); none readable is a DatasetError naming `opts.dataset`.
+ * `opts.skipped`: the images already skipped while opening the dataset (detection/open_dataset.ts), counted too.
+ * Devkit results are named by `opts.imageset` (default test), so `eval voc --imageset` reads them.
  */
 export async function evaluateDetector(
   model: DetectorModel,
   cfg: DetectorConfig,
   records: DatasetRecord[],
   classes: ClassMap,
-  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap },
+  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap; dataset?: string; imageset?: string; skipped?: SkippedImages },
 ): Promise<DetectorEvaluation> {
   const align = alignClasses(opts.modelClasses ?? classes, classes);
-  const detections = translateLabels((await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet })).detections, align);
+  const skipped = opts.skipped ?? new SkippedImages();
+  const onSkip = (file: string, message: string) => void skipped.add(file, message);
+  const detections = translateLabels((await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet, onSkip })).detections, align);
+  skipped.requireSome(detections.length, opts.dataset ?? 'the dataset');
+  const readable = records.filter((r) => !skipped.has(r.file));
   const results = toCocoResults(detections, classes);
   fs.mkdirSync(opts.out, { recursive: true });
   const detectionsFile = path.join(opts.out, 'detections.json');
   await atomicWrite(detectionsFile, [Buffer.from(JSON.stringify(results))]);
-  const coco = evaluateCoco(cocoGroundTruth(records, classes), results.map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score })));
-  const gt = vocGroundTruth(records, classes);
+  const coco = evaluateCoco(cocoGroundTruth(readable, classes), results.map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score })));
+  const gt = vocGroundTruth(readable, classes);
   const vdets = vocDetections(detections, records, classes);
-  writeVocResults(path.join(opts.out, 'voc_results'), 'test', vdets.map((d) => ({ imageId: d.imageId, className: d.className, score: d.score, box: d.continuous })), classes.names);
+  const imageset = opts.imageset ?? 'test';
+  const vocResultsDir = path.join(opts.out, 'voc_results');
+  writeVocResults(vocResultsDir, imageset, vdets.map((d) => ({ imageId: d.imageId, className: d.className, score: d.score, box: d.continuous })), classes.names);
   const voc = (metric: VocMetric) => evaluateVoc(gt, vdets, { metric, classes: classes.names });
   const voc07 = voc('07');
   const vocArea = voc('area');
@@ -136,18 +158,22 @@ export async function evaluateDetector(
     coco_ap_small: coco.stats[3],
     coco_ap_medium: coco.stats[4],
     coco_ap_large: coco.stats[5],
-    images: records.length,
+    images: readable.length,
     detections: results.length,
+    skipped_images: skipped.count,
   };
-  return { metrics, coco, voc07, vocArea, detectionsFile };
+  return { metrics, coco, voc07, vocArea, detectionsFile, vocResultsDir, imageset };
 }
 
 /** An `evaluate` callback for the trainer: the config's test split, results under `<out>/eval/step-N/`. */
 export function evaluatorFor(cfg: DetectorConfig, out: string, opts: { quiet?: boolean } = {}) {
   return async (model: DetectorModel, step: number): Promise<Record<string, unknown>> => {
-    const ds = await openDetectorDataset(cfg.data.test);
+    const skipped = new SkippedImages();
+    const ds = await openDetectorDataset(cfg.data.test, undefined, skipped);
     const records = cfg.eval.limit ? ds.records.slice(0, cfg.eval.limit) : ds.records;
-    const ev = await evaluateDetector(model, cfg, records, ds.classes, { out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet });
+    const ev = await evaluateDetector(model, cfg, records, ds.classes, {
+      out: path.join(out, 'eval', `step-${step}`), quiet: opts.quiet, dataset: cfg.data.test.path, imageset: devkitImageset(cfg.data.test.split), skipped,
+    });
     return { ...ev.metrics };
   };
 }

@@ -29,6 +29,7 @@ import { Rng } from '../engine/rng';
 import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
+import { SkippedImages } from '../datasets/detection/skipped_images';
 import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
 import { DatasetError } from '../datasets/classification/types';
@@ -80,7 +81,8 @@ function unreadableError(dataset: string, step: number, skipped: { file: string;
 
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
   const backend = await initBackend(cfg.backend);
-  const ds = await openDetectorDataset(cfg.data.train);
+  const skipped = new SkippedImages(); // distinct files, said once on the console
+  const ds = await openDetectorDataset(cfg.data.train, undefined, skipped);
   const records = trainable(ds, cfg.data.includeDifficult);
   if (!records.length) throw new CheckpointError(`${cfg.data.train.path}: no image with a training box`);
   seedInit(cfg.seed);
@@ -112,13 +114,13 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   }
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
   log.write({ type: 'start', step, totalSteps: total, backend, threads: backendThreads(backend), reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names });
+  for (const s of skipped.list) log.write({ type: 'skipped_image', file: s.file, message: s.reason }); // unreadable when the dataset was opened
 
   const params = model.trainableParameters();
   const meta = { kind: 'detector', classes: ds.classes, config: cfg };
   const saveAt = (s: number) => saveCheckpoint(opts.out, `step-${String(s).padStart(7, '0')}`, model, { ...meta, step: s }, optimizer.state());
   const transforms = trainTransforms(cfg);
   const sizes = records.map((r) => ({ width: r.width, height: r.height }));
-  let skipped = 0;
 
   /** The batches of the epoch holding `step`, from that step on, with the transform rng replayed to it. */
   const producerFrom = (s: number) => {
@@ -128,7 +130,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     const batches = aspectGroupedBatches(sizes, ims, new Rng(cfg.seed * 1_000_003 + epoch));
     const rng = new Rng(cfg.seed * 7919 + epoch);
     for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
-    const onSkip = (file: string, message: string) => log.write({ type: 'skipped_image', file, message });
+    const onSkip = (file: string, message: string) => void (skipped.add(file, message) && log.write({ type: 'skipped_image', file, message }));
     return new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip }, rng);
   };
 
@@ -169,7 +171,6 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
         }
         if (step >= end || interrupted) break;
       }
-      skipped += producer.skipped.length;
       if (trained === 0) throw unreadableError(cfg.data.train.path, step, producer.skipped);
     }
   } finally {
@@ -185,9 +186,9 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
     backend,
     checkpoint,
     finalLosses: last,
-    skippedImages: skipped,
+    skippedImages: skipped.count,
   };
-  if (skipped) log.write({ type: 'skipped_total', count: skipped });
+  if (skipped.count) log.write({ type: 'skipped_total', count: skipped.count });
   if (!interrupted && step === total && opts.evaluate) {
     result.metrics = await opts.evaluate(model, step);
     log.write({ type: 'eval', step, ...result.metrics });

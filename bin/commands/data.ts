@@ -1,6 +1,4 @@
 /** `resdet data check | convert | synth | show`: detection datasets (VOC, COCO, CSV, YOLO) and the synthetic ones. */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, intFlag, numFlag, UsageError } from '../errors';
 import { openDetectionDataset, OpenOptions } from '../../datasets/detection/detect_format';
@@ -11,6 +9,9 @@ import { TARGET_FORMATS, TargetFormat, writeDataset, WriteReport } from '../../d
 import { synthShapes } from '../../datasets/detection/synth';
 import { synthFashionMnist } from '../../datasets/detection/synth_fashion_mnist';
 import { drawBoxes, recordObjects } from '../../datasets/detection/draw';
+import { drawnPaths } from '../../datasets/detection/drawn_paths';
+import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
+import { DatasetError } from '../../datasets/classification/types';
 
 interface DatasetFlags {
   format?: DetectionFormat;
@@ -115,13 +116,19 @@ export function dataCommand(): Command {
       action(async (dataset: string, f: DatasetFlags & { out: string; limit: number }) => {
         const ds = await openDetectionDataset(dataset, openOptions(f));
         if (ds.records.length === 0) throw new UsageError(`${dataset}: no images to show`);
-        fs.mkdirSync(f.out, { recursive: true });
         const records = ds.records.slice(0, f.limit);
-        for (const r of records) {
-          const out = path.join(f.out, `${path.parse(r.name ?? path.basename(r.file)).name}.jpg`);
-          await drawBoxes(r.file, recordObjects(r), ds.classes.names, out);
+        const outs = drawnPaths(records.map((r) => r.file), f.out);
+        const skipped = new SkippedImages();
+        for (const [i, r] of records.entries()) {
+          try {
+            await drawBoxes(r.file, recordObjects(r), ds.classes.names, outs[i]);
+          } catch (e) {
+            if (!(e instanceof DatasetError)) throw e;
+            skipped.add(r.file, e.message);
+          }
         }
-        process.stdout.write(`drew ${records.length} image(s) with their boxes in ${f.out}\n`);
+        skipped.requireSome(records.length - skipped.count, dataset);
+        process.stdout.write(`drew ${records.length - skipped.count} image(s) with their boxes in ${f.out}${skipped.count ? ` (${skippedNote(skipped.count)})` : ''}\n`);
       }),
     );
   // usage errors (unknown option, bad choice) exit 2 like the other user errors; help exits 0

@@ -8,7 +8,8 @@ import { evaluateVoc } from '../../eval/voc/voc_eval';
 import { readVocGroundTruth } from '../../eval/voc/voc_annotations';
 import { readVocResultsDir } from '../../eval/voc/voc_results_files';
 import { readVocResultsJson } from '../../eval/voc/voc_results_json';
-import { VOC_CLASSES, VocMetric } from '../../eval/voc/voc_types';
+import { VocMetric } from '../../eval/voc/voc_types';
+import { vocClassNames } from '../../datasets/detection/voc';
 
 interface Flags {
   root: string;
@@ -37,11 +38,11 @@ export function evalVocCommand(): Command {
     .option('--imageset <name>', 'image set: ImageSets/Main/<name>.txt', 'test')
     .requiredOption('--results <dir|file>', 'folder of comp4_det_<set>_<class>.txt files, or a JSON list [{"image_id","category","bbox":[x,y,w,h],"score"}]')
     .option('--metric <07|area>', '07: 11-point AP; area: area under the precision envelope (default: 07 for VOC2007, else area)', metricFlag)
-    .option('--classes <a,b,c>', 'classes to evaluate (default: the 20 VOC classes)', classList)
+    .option('--classes <a,b,c>', 'classes to evaluate (default: classes.txt in --root, else the 20 VOC classes)', classList)
     .option('--json <file>', 'write {"metric","map","ap":{class: AP}} here')
     .action(
       action(async (f: Flags) => {
-        const classes = f.classes ?? VOC_CLASSES;
+        const classes = vocClassNames(f.root, f.classes);
         const metric = f.metric ?? defaultVocMetric(f.root);
         const gt = readVocGroundTruth(f.root, f.imageset);
         const dets = fs.existsSync(f.results) && fs.statSync(f.results).isDirectory()

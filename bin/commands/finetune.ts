@@ -11,6 +11,7 @@ import { trainDetector } from '../../detection/trainer';
 import { evaluatorFor } from '../../detection/evaluate';
 import { finetuneConfig, loadTransferable, startingPoint } from '../../detection/finetune';
 import { openDetectorDataset } from '../../detection/open_dataset';
+import { SkippedImages } from '../../datasets/detection/skipped_images';
 import { loadDetectorConfig } from './train';
 
 export function finetuneCommand(): Command {
@@ -37,7 +38,7 @@ export function finetuneCommand(): Command {
         const start = await startingPoint(f.weights);
         const train = { path: f.data, format: (f.format ?? null) as DetectorConfig['data']['train']['format'], split: f.split ?? null, classes: classes ?? null };
         const test = f.val ? { ...train, path: f.val, split: f.valSplit ?? null } : train;
-        const ds = await openDetectorDataset(train, classes);
+        const ds = await openDetectorDataset(train, classes, new SkippedImages(null)); // training says which images it skips
         if (!ds.records.length) throw new UsageError(`${f.data}: no images`);
         const base = start.config ?? loadDetectorConfig(f.config, [], { model: { arch: f.arch } });
         let cfg = finetuneConfig(base ?? DETECTOR_DEFAULTS, train, test, ds.records.length, f.iters);

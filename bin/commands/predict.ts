@@ -1,6 +1,8 @@
 /**
  * `resdet predict --weights CKPT IMAGES_OR_DIR... --out DIR`: detections as a COCO results file
- * (`DIR/detections.json`, original-image pixels, with file names) and the images with labelled boxes drawn.
+ * (`DIR/detections.json`, original-image pixels, image ids, file names) and the images with labelled boxes drawn
+ * (datasets/detection/drawn_paths.ts: never over an input, unique names). Unreadable images are skipped and said
+ * (datasets/detection/skipped_images.ts); none readable is an error.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,9 +11,23 @@ import { action, collect, numFlag, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/atomic_write';
 import { loadDetector } from '../../detection/detector';
-import { toCocoResults } from '../../detection/inference';
+import { ImageDetections, toCocoResults } from '../../detection/inference';
 import { drawBoxes } from '../../datasets/detection/draw';
+import { drawnPaths } from '../../datasets/detection/drawn_paths';
+import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
+import { cocoImageIds } from '../../datasets/detection/coco_image_ids';
 import { IMAGE_EXTENSIONS } from '../../datasets/classification/image_folder';
+
+interface Flags {
+  weights: string;
+  out: string;
+  scoreThresh: number;
+  draw: boolean;
+  set: string[];
+  cocoIds?: string;
+  backend?: string;
+  quiet?: boolean;
+}
 
 function expandInputs(inputs: string[]): string[] {
   const files: string[] = [];
@@ -23,7 +39,28 @@ function expandInputs(inputs: string[]): string[] {
       files.push(...found.map((f) => path.join(p, f)));
     } else files.push(p);
   }
-  return files;
+  return [...new Set(files.map((f) => path.resolve(f)))];
+}
+
+/** Image ids: the COCO file's, or 1..N in input order. */
+function imageIds(files: string[], cocoIds?: string): Map<string, number> {
+  if (!cocoIds) return new Map(files.map((f, i) => [f, i + 1]));
+  const lookup = cocoImageIds(cocoIds);
+  return new Map(files.map((f) => {
+    const id = lookup(f);
+    if (id === undefined) throw new UsageError(`${f}: not among the images of ${cocoIds} (no file_name ends its path)`);
+    return [f, id];
+  }));
+}
+
+function aboveThreshold(d: ImageDetections, thresh: number): ImageDetections {
+  const keep = Array.from(d.scores.keys()).filter((k) => d.scores[k] >= thresh);
+  return {
+    ...d,
+    boxes: Float64Array.from(keep.flatMap((k) => Array.from(d.boxes.subarray(4 * k, 4 * k + 4)))),
+    scores: Float32Array.from(keep, (k) => d.scores[k]),
+    labels: Int32Array.from(keep, (k) => d.labels[k]),
+  };
 }
 
 export function predictCommand(): Command {
@@ -34,31 +71,32 @@ export function predictCommand(): Command {
     .option('--out <dir>', 'output folder', 'runs/predict')
     .option('--score-thresh <x>', 'keep detections scoring at least this', numFlag('--score-thresh'), 0.5)
     .option('--no-draw', 'do not write images with boxes drawn')
+    .option('--coco-ids <file>', "COCO instances file (or COCO dataset folder) whose image ids to use, matched by file_name (default: 1..N in input order)")
     .option('--set <key=value>', "override a key of the checkpoint's config, e.g. model.roiHeads.nmsThresh=0.6 (repeatable)", collect, [])
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (inputs: string[], f: { weights: string; out: string; scoreThresh: number; draw: boolean; set: string[]; backend?: string; quiet?: boolean }) => {
+      action(async (inputs: string[], f: Flags) => {
         const files = expandInputs(inputs);
+        const drawn = f.draw ? drawnPaths(files, f.out) : [];
+        const ids = imageIds(files, f.cocoIds);
         await initBackend(f.backend);
         const detector = await loadDetector(f.weights, { sets: f.set });
-        const dets = await detector.detectFiles(files, { quiet: f.quiet });
-        for (const d of dets) {
-          const keep = Array.from(d.scores.keys()).filter((k) => d.scores[k] >= f.scoreThresh);
-          d.boxes = Float64Array.from(keep.flatMap((k) => Array.from(d.boxes.subarray(4 * k, 4 * k + 4))));
-          d.scores = Float32Array.from(keep, (k) => d.scores[k]);
-          d.labels = Int32Array.from(keep, (k) => d.labels[k]);
-        }
+        const skipped = new SkippedImages();
+        const dets = (await detector.detectFiles(files, { quiet: f.quiet, skipped })).map((d) => ({ ...aboveThreshold(d, f.scoreThresh), imageId: ids.get(d.file)! }));
+        skipped.requireSome(dets.length, inputs.join(' '));
         fs.mkdirSync(f.out, { recursive: true });
-        const results = toCocoResults(dets, detector.classes).map(({ image_id: _id, ...r }) => ({ ...r, file_name: path.relative(process.cwd(), r.file_name ?? '') }));
+        const results = toCocoResults(dets, detector.classes).map((r) => ({ ...r, file_name: path.relative(process.cwd(), r.file_name ?? '') }));
         await atomicWrite(path.join(f.out, 'detections.json'), [Buffer.from(JSON.stringify(results, null, 1) + '\n')]);
+        const drawnOf = new Map(files.map((file, i) => [file, drawn[i]]));
         if (f.draw) {
           for (const d of dets) {
             const objects = Array.from(d.scores, (s, k) => ({ box: d.boxes.subarray(4 * k, 4 * k + 4), label: d.labels[k], note: s.toFixed(2) }));
-            await drawBoxes(d.file, objects, detector.classes.names, path.join(f.out, path.basename(d.file).replace(/\.[^.]+$/, '') + '.jpg'));
+            await drawBoxes(d.file, objects, detector.classes.names, drawnOf.get(d.file)!);
           }
         }
-        for (const d of dets) process.stdout.write(`${path.basename(d.file)}: ${d.scores.length} detection(s)\n`);
+        for (const d of dets) process.stdout.write(`${path.relative(process.cwd(), d.file)}: ${d.scores.length} detection(s)\n`);
+        process.stdout.write(`${dets.length} image(s), ${results.length} detection(s)${skipped.count ? `, ${skippedNote(skipped.count)}` : ''}\n`);
         process.stdout.write(`detections: ${path.join(f.out, 'detections.json')}\n`);
         detector.dispose();
       }),

@@ -1,6 +1,7 @@
 /** `resdet train CONFIG.yaml [--set k=v] [--out DIR] [--resume]`: end-to-end Faster R-CNN training. */
 import * as path from 'path';
 import { Command } from 'commander';
+import { skippedNote } from '../../datasets/detection/skipped_images';
 import { action, collect } from '../errors';
 import { loadConfig } from '../../run/config';
 import { initBackend, backendChoice } from '../../engine/backend';
@@ -35,6 +36,7 @@ export function trainCommand(): Command {
         process.stdout.write(
           `trained for ${r.steps} iterations in ${r.trainSeconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} img/s, ${r.backend})\n` +
             `checkpoint: ${r.checkpoint}\n` +
+            (r.skippedImages ? `training: ${skippedNote(r.skippedImages)}\n` : '') +
             (r.metrics ? `metrics: ${JSON.stringify(r.metrics)}\n` : ''),
         );
       }),

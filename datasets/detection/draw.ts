@@ -3,7 +3,10 @@
  * (one colour per class, label tags above the boxes; crowd regions dashed, difficult objects dotted)
  * composited onto the decoded image by sharp.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import sharp from 'sharp';
+import { atomicWrite } from '../../engine/atomic_write';
 import { DatasetError } from '../classification/types';
 import { DatasetRecord } from './record';
 
@@ -44,7 +47,7 @@ export function boxesSvg(width: number, height: number, objects: DrawObject[], c
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-/** Draws the objects on the image file (EXIF orientation applied) and writes outFile (format from its extension). */
+/** Draws the objects on the image file (EXIF orientation applied) and writes outFile atomically (format from its extension; folders made). */
 export async function drawBoxes(file: string, objects: DrawObject[], classNames: string[], outFile: string): Promise<void> {
   let base: sharp.Sharp;
   let meta: { width: number; height: number };
@@ -56,7 +59,10 @@ export async function drawBoxes(file: string, objects: DrawObject[], classNames:
     throw new DatasetError(`cannot decode image ${file}: ${(e as Error).message}`);
   }
   const svg = Buffer.from(boxesSvg(meta.width, meta.height, objects, classNames));
-  await base.composite([{ input: svg, top: 0, left: 0 }]).toFile(outFile);
+  const ext = path.extname(outFile).slice(1).toLowerCase();
+  const drawn = await base.composite([{ input: svg, top: 0, left: 0 }]).toFormat(ext === 'jpg' ? 'jpeg' : (ext as keyof sharp.FormatEnum)).toBuffer();
+  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+  await atomicWrite(outFile, [drawn]);
 }
 
 /** A record's objects, ready to draw. */

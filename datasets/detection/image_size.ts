@@ -11,7 +11,7 @@ export async function readImageSizes(
     try {
       sizes.set(f, await orientedSize(f));
     } catch (e) {
-      log.error(f, usedBy(f), (e as Error).message.replace(/^cannot read image [^:]*: /, 'not a readable image: '));
+      log.unreadable(f, usedBy(f), (e as Error).message.replace(/^cannot read image [^:]*: /, 'not a readable image: '));
       sizes.set(f, null);
     }
   });

@@ -18,6 +18,10 @@ export { synthShapes, renderShapesImage, SHAPE_CLASSES, SHAPE_CATEGORY_IDS } fro
 export type { SynthOptions } from './synth';
 export { synthFashionMnist } from './synth_fashion_mnist';
 export { drawBoxes, boxesSvg, recordObjects } from './draw';
+export { drawnPaths, commonFolder } from './drawn_paths';
+export { SkippedImages, skippedNote } from './skipped_images';
+export type { SkippedFile } from './skipped_images';
+export { cocoImageIds } from './coco_image_ids';
 export { resizedSize, transformBoxes, boxesToOriginal, padTo } from './pipeline/geometry';
 export type { ResizeGeometry } from './pipeline/geometry';
 export { NORMALIZATIONS } from './pipeline/normalize';

@@ -50,6 +50,8 @@ export interface Problem {
   /** the object concerned inside it (e.g. "object 3 (dog)", "annotation id 17", "line 12"), or '' */
   object: string;
   message: string;
+  /** an image that cannot be read: commands that run a model skip it (skipped_images.ts) instead of stopping */
+  unreadable?: boolean;
 }
 
 export interface DetectionDataset {

@@ -18,6 +18,11 @@ export class ProblemLog {
     this.problems.push({ level: 'error', file, object, message });
   }
 
+  /** An image whose header cannot be read: an error for `data check`, a skipped image for the commands. */
+  unreadable(file: string, object: string, message: string): void {
+    this.problems.push({ level: 'error', file, object, message, unreadable: true });
+  }
+
   warn(file: string, object: string, message: string): void {
     this.problems.push({ level: 'warning', file, object, message });
   }

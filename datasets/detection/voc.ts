@@ -177,7 +177,8 @@ export interface VocOptions {
   classes?: string[];
 }
 
-function classesFor(dir: string, given?: string[]): string[] {
+/** The class names of a VOC year folder: `given`, else its classes.txt (one per line), else the 20 VOC classes. */
+export function vocClassNames(dir: string, given?: string[]): string[] {
   if (given) return given;
   const f = path.join(dir, 'classes.txt');
   if (fs.existsSync(f)) return fs.readFileSync(f, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
@@ -186,7 +187,7 @@ function classesFor(dir: string, given?: string[]): string[] {
 
 export async function loadVoc(opts: VocOptions): Promise<DetectionDataset> {
   const splits = resolveVocSplits(opts.root, opts.split);
-  const classNames = classesFor(splits[0].dir, opts.classes);
+  const classNames = vocClassNames(splits[0].dir, opts.classes);
   const index = new Map(classNames.map((n, i) => [n, i]));
   const log = new ProblemLog();
   const records: DatasetRecord[] = [];
@@ -223,7 +224,7 @@ export async function loadVoc(opts: VocOptions): Promise<DetectionDataset> {
         try {
           ({ width, height } = await orientedSize(image));
         } catch (e) {
-          log.error(image, `image ${id}`, (e as Error).message);
+          log.unreadable(image, `image ${id}`, (e as Error).message);
           continue;
         }
       }

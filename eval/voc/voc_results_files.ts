@@ -7,10 +7,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EvalInputError } from '../eval_error';
 import { VocBox, VocDetection } from './voc_types';
+import { safeFileName } from '../../run/safe_file_name';
 
-/** The devkit file name of a class; path separators in a class name (Fashion-MNIST's 'T-shirt/top') become '_'. */
+/**
+ * The devkit file name of a class: the image set and class name escaped by safeFileName (the 20 VOC names stay as
+ * they are; Fashion-MNIST's 'T-shirt/top' is comp4_det_test_T-shirt%2Ftop.txt), so reading finds what writing wrote.
+ */
 export function resultsFileName(imageset: string, className: string): string {
-  return `comp4_det_${imageset}_${className.replace(/[/\\]/g, '_')}.txt`;
+  return `comp4_det_${safeFileName(imageset)}_${safeFileName(className)}.txt`;
 }
 
 /** Parses one results file; `file` is used in messages. */
@@ -40,7 +44,7 @@ export function readVocResultsDir(dir: string, imageset: string, classes: string
   const out: VocDetection[] = [];
   for (const c of classes) {
     const file = path.join(dir, resultsFileName(imageset, c));
-    if (!fs.existsSync(file)) throw new EvalInputError(`${file}: no results file for class '${c}' (expected one file per class: ${resultsFileName(imageset, '<class>')})`);
+    if (!fs.existsSync(file)) throw new EvalInputError(`${file}: no results file for class '${c}' (expected one file per class: comp4_det_${safeFileName(imageset)}_<class>.txt, class names %-escaped)`);
     for (const d of parseVocResultsFile(fs.readFileSync(file, 'utf8'), c, file)) out.push(d);
   }
   return out;

@@ -63,7 +63,7 @@ test('eval model reports COCO and VOC metrics and keeps the detections', () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/AP @\[\.50:\.95\]/);
   const m = JSON.parse(fs.readFileSync(json, 'utf8'));
-  expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'coco_ap_large', 'coco_ap_medium', 'coco_ap_small', 'detections', 'images', 'voc07_map50', 'voc_area_map50']);
+  expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'coco_ap_large', 'coco_ap_medium', 'coco_ap_small', 'detections', 'images', 'skipped_images', 'voc07_map50', 'voc_area_map50']);
   expect(m.images).toBe(6);
   expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
 
