@@ -27,6 +27,7 @@ import { saveCheckpoint, CheckpointMeta } from './checkpoint';
 import { resumeRun } from './resume';
 import { openRunFolder } from './run_folder';
 import { JsonlLog } from './jsonl_log';
+import { threadChangeNote } from './thread_count';
 import { Progress } from './progress';
 import { InterruptedError, InterruptWatch, yieldToEventLoop } from './interrupt';
 
@@ -110,6 +111,8 @@ async function openRun<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise
   notes.forEach(say);
   const resumed = opts.resume ? await resumeRun(opts.out, task.model, task.optimizer, log, task.checkResume) : null;
   resumed?.notes.forEach(say);
+  const threads = resumed ? threadChangeNote(JsonlLog.read(log.file), task.startRecord.reason) : null;
+  if (threads) say(threads);
   if (!resumed) await task.initFresh();
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(task.config))]);
   return { log, step: resumed?.step ?? 0, checkpoint: resumed?.checkpoint ?? null };
