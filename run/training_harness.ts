@@ -118,70 +118,97 @@ async function openRun<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise
   return { log, step: resumed?.step ?? 0, checkpoint: resumed?.checkpoint ?? null };
 }
 
+/** One run's steps: the step, the last saved checkpoint, what the steps saw. */
+class StepLoop<B> {
+  step: number;
+  checkpoint: string;
+  private savedStep: number;
+  images = 0;
+  last: Record<string, number> = {};
+  private readonly params: Array<[string, tf.Variable]>;
+  private readonly t0 = Date.now();
+
+  constructor(private readonly task: TrainingTask<B>, private readonly opts: TrainingOptions, private readonly log: JsonlLog, first: number, resumedFrom: string | null) {
+    this.step = first;
+    this.checkpoint = resumedFrom ?? '';
+    this.savedStep = resumedFrom ? first : -1;
+    this.params = task.model.trainableParameters();
+  }
+
+  seconds(): number {
+    return (Date.now() - this.t0) / 1000;
+  }
+
+  private async save(): Promise<void> {
+    const meta = { ...this.task.checkpointMeta, step: this.step };
+    this.checkpoint = await saveCheckpoint(this.opts.out, tagOf(this.step), this.task.model, meta, this.task.optimizer.state());
+    this.savedStep = this.step;
+  }
+
+  /** One optimisation step on `batch`, its log record and progress, and a mid-run evaluation when one is due. */
+  private async train(batch: B, progress: Progress): Promise<void> {
+    const { task, log } = this;
+    const lr = task.learningRate(this.step);
+    const r = trainStep(this.params, task.loss(batch, this.step), task.optimizer, lr);
+    const rec = task.stepRecord(batch, r, this.step);
+    this.step++;
+    this.images += rec.images;
+    this.last = { loss: r.loss, ...r.parts };
+    const ips = this.images / this.seconds();
+    log.write({ type: 'train', step: this.step, ...rec.fields, loss: r.loss, lr, imgPerSec: ips });
+    progress.update(this.step, { loss: r.loss, lr, 'img/s': ips });
+    if (task.evaluate && task.evalEvery && this.step % task.evalEvery === 0 && this.step < task.totalSteps) {
+      log.write({ type: 'eval', step: this.step, curve: true, ...(await task.evaluate(this.step, false)) });
+      task.model.train();
+    }
+  }
+
+  /** Steps until `end` or Ctrl-C, checkpoints when due, at the end and on Ctrl-C; a full disk names the last good checkpoint. */
+  async run(end: number, watch: InterruptWatch): Promise<void> {
+    const progress = new Progress('train', this.task.totalSteps, this.opts.quiet, this.step);
+    const batches = this.task.batches(this.step, end, this.log);
+    try {
+      this.task.model.train();
+      while (this.step < end && !watch.interrupted) {
+        const next = await batches.next();
+        if (next.done) break;
+        await this.train(next.value, progress);
+        await yieldToEventLoop(); // a Ctrl-C that came during the step is seen here
+        if (this.task.isCheckpointStep(this.step) || this.step === this.task.totalSteps || watch.interrupted) await this.save();
+      }
+      if (this.savedStep !== this.step) await this.save();
+    } catch (e) {
+      if (e instanceof DiskFullError) throw new DiskFullError(e.file, `the last good checkpoint is ${this.checkpoint || 'none (no checkpoint was saved)'}`);
+      throw e;
+    } finally {
+      progress.stop();
+      await batches.return?.();
+    }
+  }
+}
+
 /** Runs `task` in the run folder `opts.out`; see the file's comment. */
 export async function runTraining<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise<TrainingResult> {
   const { log, step: first, checkpoint: resumedFrom } = await openRun(task, opts);
-  let step = first;
-  let checkpoint = resumedFrom ?? '';
-  let savedStep = resumedFrom ? first : -1;
-  const save = async () => {
-    checkpoint = await saveCheckpoint(opts.out, tagOf(step), task.model, { ...task.checkpointMeta, step }, task.optimizer.state());
-    savedStep = step;
-  };
-  const total = task.totalSteps;
-  log.write({ type: 'start', step, totalSteps: total, ...task.startRecord });
+  log.write({ type: 'start', step: first, totalSteps: task.totalSteps, ...task.startRecord });
+  const loop = new StepLoop(task, opts, log, first, resumedFrom);
   const watch = new InterruptWatch();
-  const progress = new Progress('train', total, opts.quiet, step);
-  const end = Math.min(total, step + (opts.maxSteps ?? Infinity));
-  const params = task.model.trainableParameters();
-  const t0 = Date.now();
-  let images = 0;
-  let last: Record<string, number> = {};
-  const batches = task.batches(step, end, log);
   try {
-    task.model.train();
-    while (step < end && !watch.interrupted) {
-      const next = await batches.next();
-      if (next.done) break;
-      const lr = task.learningRate(step);
-      const r = trainStep(params, task.loss(next.value, step), task.optimizer, lr);
-      const rec = task.stepRecord(next.value, r, step);
-      step++;
-      images += rec.images;
-      last = { loss: r.loss, ...r.parts };
-      const ips = images / ((Date.now() - t0) / 1000);
-      log.write({ type: 'train', step, ...rec.fields, loss: r.loss, lr, imgPerSec: ips });
-      progress.update(step, { loss: r.loss, lr, 'img/s': ips });
-      if (task.evaluate && task.evalEvery && step % task.evalEvery === 0 && step < total) {
-        log.write({ type: 'eval', step, curve: true, ...(await task.evaluate(step, false)) });
-        task.model.train();
-      }
-      await yieldToEventLoop(); // a Ctrl-C that came during the step is seen here
-      if (task.isCheckpointStep(step) || step === total || watch.interrupted) await save();
-    }
-    if (savedStep !== step) await save();
-  } catch (e) {
-    watch.stop();
-    if (e instanceof DiskFullError) throw new DiskFullError(e.file, `the last good checkpoint is ${checkpoint || 'none (no checkpoint was saved)'}`);
-    throw e;
-  } finally {
-    progress.stop();
-    await batches.return?.();
-  }
-  const trainSeconds = (Date.now() - t0) / 1000;
-  const result: TrainingResult = { steps: step, trainSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9), checkpoint, last };
-  const endRecord = task.endRecord?.();
-  if (endRecord) log.write(endRecord);
-  try {
+    await loop.run(Math.min(task.totalSteps, first + (opts.maxSteps ?? Infinity)), watch);
+    const { step, checkpoint } = loop;
+    const trainSeconds = loop.seconds();
+    const result: TrainingResult = { steps: step, trainSeconds, imagesPerSecond: loop.images / Math.max(trainSeconds, 1e-9), checkpoint, last: loop.last };
+    const endRecord = task.endRecord?.();
+    if (endRecord) log.write(endRecord);
     if (watch.interrupted) {
       log.write({ type: 'interrupted', step, checkpoint });
       throw new InterruptedError(`interrupted at step ${step}; checkpoint ${checkpoint}; run the same command again with --resume to continue`);
     }
-    if (task.evaluate && !opts.skipEval && step === total) result.metrics = await finalEvaluation(task, step, checkpoint, log, watch);
+    if (task.evaluate && !opts.skipEval && step === task.totalSteps) result.metrics = await finalEvaluation(task, step, checkpoint, log, watch);
+    return result;
   } finally {
     watch.stop();
   }
-  return result;
 }
 
 /** The final evaluation, raced against Ctrl-C; a failure keeps the checkpoint and says how to evaluate it. */

@@ -68,7 +68,8 @@ function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: numb
   };
 }
 
-function buildResNet(cfg: ClassifierConfig, train: ClassificationDataset): ResNet {
+/** The ResNet of the config for the dataset, its weights drawn from the seed. */
+function classifierModel(cfg: ClassifierConfig, train: ClassificationDataset): ResNet {
   seedInit(cfg.seed);
   return new ResNet(cfg.model.arch, {
     numClasses: train.classNames.length,
@@ -159,7 +160,7 @@ function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, mod
 export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifierOptions): Promise<TrainClassifierResult> {
   const backend = await initBackend(cfg.backend);
   const train = await openSplit(cfg, 'train');
-  const model = buildResNet(cfg, train);
+  const model = classifierModel(cfg, train);
   const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
   try {
     const r = await runTraining(classifierTask(cfg, train, model, optimizer, backend, opts.quiet), opts);
