@@ -18,6 +18,8 @@ export { readTorchStateDict } from './engine/pth/torch_load';
 export { readWeightsFile } from './engine/weights_file';
 export type { HostTensor } from './engine/host_tensor';
 export { loadConfig } from './run/config';
+export { runTraining, FinalEvalError } from './run/training_harness';
+export type { TrainingTask, TrainingOptions, TrainingResult } from './run/training_harness';
 export { Rng } from './engine/rng';
 export { buildResNet, ResNet } from './backbone/resnet';
 export type { ResNetOptions } from './backbone/resnet';

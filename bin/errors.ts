@@ -14,6 +14,7 @@ import { DiskFullError } from '../engine/atomic_write';
 import { EvalInputError } from '../eval/eval_error';
 import { ReproduceError } from '../reproduce/reproduce_error';
 import { ClassAlignmentError } from '../detection/class_alignment';
+import { FinalEvalError } from '../run/training_harness';
 
 export class UsageError extends Error {}
 
@@ -40,6 +41,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
         // not the user's input, but nothing a stack trace would help with
         process.stderr.write(`resdet: error: ${e.message}\n`);
         process.exit(1);
+      }
+      if (e instanceof FinalEvalError) {
+        // training is saved; the message says how to evaluate it again; the cause decides the exit code
+        process.stderr.write(`resdet: error: ${e.message}\n`);
+        process.exit(isUserError(e.cause) ? 2 : 1);
       }
       if (isUserError(e)) {
         process.stderr.write(`resdet: error: ${(e as Error).message}\n`);

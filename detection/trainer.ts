@@ -1,61 +1,45 @@
 /**
- * End-to-end (approximate joint) training of Faster R-CNN (either layout, `model.type`): SGD with momentum and weight decay, linear
- * warm-up and step decay, images batched by aspect ratio and decoded ahead of the step, checkpoints every
- * `checkpoint.period` iterations and at the end, a progress bar and a JSON-lines log of every loss.
- * Every random draw (batch order, flips, anchor and RoI sampling) derives from the seed, the epoch and the
- * step, so `--resume` after an interruption logs the same losses as an uninterrupted run.
+ * End-to-end (approximate joint) training of Faster R-CNN (either layout, `model.type`), a task of the training
+ * harness (run/training_harness.ts, which owns the run folder, resume, Ctrl-C, checkpoints and the log): SGD with
+ * momentum and weight decay, linear warm-up and step decay, images batched by aspect ratio and decoded ahead of
+ * the step, checkpoints every `checkpoint.period` iterations and at the end, a log record of every loss.
+ * Every random draw (batch order, flips, anchor and RoI sampling) comes from its own named stream of the seed and
+ * the epoch or step, so `--resume` after an interruption logs the same losses as an uninterrupted run.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import * as YAML from 'yaml';
-import { InterruptedError } from '../run/interrupt';
 import { DetectorConfig } from './config';
 import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
 import { ImageTargets } from './structures';
 import { initBackend, backendChoice } from '../engine/backend';
-import { backendThreads } from '../engine/backend_threads';
 import { seedInit } from '../engine/nn/init';
 import { SGD } from '../engine/optim/sgd';
 import { learningRate } from '../engine/optim/lr_schedule';
-import { trainStep } from '../engine/train_step';
-import { saveCheckpoint, CheckpointError } from '../run/checkpoint';
-import { resumeRun } from '../run/resume';
-import { openRunFolder } from '../run/run_folder';
-import { atomicWrite } from '../engine/atomic_write';
+import { CheckpointError } from '../run/checkpoint';
 import { JsonlLog } from '../run/jsonl_log';
-import { Progress } from '../run/progress';
+import { runTraining, TrainingTask, TrainingOptions, TrainingResult } from '../run/training_harness';
 import { Rng } from '../engine/rng';
 import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
-import { SkippedImages } from '../datasets/detection/skipped_images';
+import { Batch as ProducedBatch } from '../datasets/detection/pipeline/batch';
 import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
+import { SkippedImages } from '../datasets/detection/skipped_images';
 import { DatasetError } from '../datasets/classification/types';
 
-export interface TrainDetectorOptions {
-  out: string;
-  resume?: boolean;
-  /** start over in a folder that holds a run (its files are moved aside) */
-  force?: boolean;
-  quiet?: boolean;
-  /** stop after this many steps of this invocation (tests, interruption experiments) */
-  maxSteps?: number;
+/** out, resume, force, quiet, maxSteps: run/training_harness.ts */
+export interface TrainDetectorOptions extends TrainingOptions {
   /** called after training with the model, for evaluation (the trainer itself imports no evaluator) */
   evaluate?: (model: DetectorModel, step: number) => Promise<Record<string, unknown>>;
   /** a detector checkpoint to start from (fine-tuning): what fits is loaded, the rest keeps its init */
   init?: (model: DetectorModel) => Promise<void>;
 }
 
-export interface TrainDetectorResult {
-  steps: number;
-  trainSeconds: number;
-  imagesPerSecond: number;
+/** steps, trainSeconds, imagesPerSecond, checkpoint, metrics (of the final evaluation): run/training_harness.ts */
+export interface TrainDetectorResult extends Omit<TrainingResult, 'last'> {
   backend: string;
-  checkpoint: string;
+  /** the last step's loss and its parts */
   finalLosses: Record<string, number>;
-  metrics?: Record<string, unknown>;
   skippedImages: number;
 }
 
@@ -79,6 +63,79 @@ function unreadableError(dataset: string, step: number, skipped: { file: string;
     `(${skipped.length} image(s) skipped${first ? `, e.g. ${first.file}: ${first.message}` : ''})`);
 }
 
+/**
+ * The batches of steps `from`…`end - 1`, epoch by epoch: the epoch's aspect-grouped order (stream 'batch-order')
+ * and its transforms (stream 'augment', replayed from the epoch's start to `from`), decoded ahead by a producer.
+ */
+async function* detectorBatches(cfg: DetectorConfig, records: DatasetRecord[], log: JsonlLog, skipped: SkippedImages, from: number, end: number): AsyncGenerator<ProducedBatch> {
+  // images found unreadable when the dataset was opened (said on the console then), once per invocation
+  for (const f of skipped.list) log.write({ type: 'skipped_image', file: f.file, message: f.reason });
+  const transforms = trainTransforms(cfg);
+  const sizes = records.map((r) => ({ width: r.width, height: r.height }));
+  const ims = cfg.solver.imsPerBatch;
+  const perEpoch = aspectGroupedBatches(sizes, ims, Rng.stream(cfg.seed, 'batch-order', 0)).length;
+  const onSkip = (file: string, message: string) => void (skipped.add(file, message) && log.write({ type: 'skipped_image', file, message }));
+  let s = from;
+  while (s < end) {
+    const epoch = Math.floor(s / perEpoch);
+    const batches = aspectGroupedBatches(sizes, ims, Rng.stream(cfg.seed, 'batch-order', epoch));
+    const rng = Rng.stream(cfg.seed, 'augment', epoch);
+    for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
+    const producer = new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip }, rng);
+    let trained = 0;
+    for await (const batch of producer) {
+      trained++;
+      s++;
+      yield batch;
+      if (s >= end) break;
+    }
+    if (trained === 0) throw unreadableError(cfg.data.train.path, s, producer.skipped);
+  }
+}
+
+function lrSchedule(cfg: DetectorConfig) {
+  return {
+    baseLr: cfg.solver.lr,
+    policy: 'multistep' as const,
+    gamma: cfg.solver.gamma,
+    milestones: cfg.solver.steps.map((f) => Math.round(f * cfg.solver.maxIters)),
+    warmupIters: cfg.solver.warmupIters,
+    warmupFactor: cfg.solver.warmupFactor,
+  };
+}
+
+function detectorTask(cfg: DetectorConfig, ds: DetectionDataset, records: DatasetRecord[], model: DetectorModel, optimizer: SGD, backend: string, opts: TrainDetectorOptions, skipped: SkippedImages): TrainingTask<ProducedBatch> {
+  const schedule = lrSchedule(cfg);
+  return {
+    model,
+    optimizer,
+    totalSteps: cfg.solver.maxIters,
+    config: cfg,
+    checkpointMeta: { kind: 'detector', classes: ds.classes, config: cfg },
+    checkResume: (meta) => (meta.kind !== 'detector' ? 'not a detector checkpoint' : null),
+    initFresh: async () => {
+      if (opts.init) await opts.init(model);
+      else if (cfg.model.pretrained) await model.loadBackboneWeights(cfg.model.pretrained);
+    },
+    startRecord: { backend, reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names },
+    learningRate: (step) => learningRate(schedule, step),
+    batches: (from, end, log) => detectorBatches(cfg, records, log, skipped, from, end),
+    loss: (batch, step) => () => {
+      // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
+      const x = tf.tensor4d(batch.images.slice(), batch.shape);
+      const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
+      const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
+      return model.losses(x, imgSizes, targets, Rng.stream(cfg.seed, 'sampling', step));
+    },
+    stepRecord: (batch, r) => ({ images: batch.metas.length, fields: { ...r.parts, tensors: tf.memory().numTensors } }),
+    isCheckpointStep: (step) => step % cfg.checkpoint.period === 0,
+    evalEvery: cfg.eval.period || null,
+    evaluate: opts.evaluate ? (step) => opts.evaluate!(model, step) : undefined,
+    evalCommand: (checkpoint) => `resdet eval model --weights ${checkpoint}`,
+    endRecord: () => (skipped.count ? { type: 'skipped_total', count: skipped.count } : null),
+  };
+}
+
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
   const backend = await initBackend(cfg.backend);
   const skipped = new SkippedImages(); // distinct files, said once on the console
@@ -88,114 +145,11 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   seedInit(cfg.seed);
   const model = buildDetectorModel(cfg.model, ds.classes.names.length);
   const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
-  const ims = cfg.solver.imsPerBatch;
-  const total = cfg.solver.maxIters;
-  const schedule = {
-    baseLr: cfg.solver.lr,
-    policy: 'multistep' as const,
-    gamma: cfg.solver.gamma,
-    milestones: cfg.solver.steps.map((f) => Math.round(f * total)),
-    warmupIters: cfg.solver.warmupIters,
-    warmupFactor: cfg.solver.warmupFactor,
-  };
-  const notes = openRunFolder(opts.out, opts);
-  for (const n of notes) process.stderr.write(`resdet: ${n}\n`);
-  fs.mkdirSync(opts.out, { recursive: true });
-  const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
-  for (const n of notes) log.write({ type: 'note', message: n });
-  let step = 0;
-  const resumed = opts.resume ? await resumeRun(opts.out, model, optimizer, log, (meta) => (meta.kind !== 'detector' ? 'not a detector checkpoint' : null)) : null;
-  if (resumed !== null) {
-    step = resumed;
-  } else if (opts.init) {
-    await opts.init(model);
-  } else if (cfg.model.pretrained) {
-    await model.loadBackboneWeights(cfg.model.pretrained);
-  }
-  await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
-  log.write({ type: 'start', step, totalSteps: total, backend, threads: backendThreads(backend), reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names });
-  for (const s of skipped.list) log.write({ type: 'skipped_image', file: s.file, message: s.reason }); // unreadable when the dataset was opened
-
-  const params = model.trainableParameters();
-  const meta = { kind: 'detector', classes: ds.classes, config: cfg };
-  const saveAt = (s: number) => saveCheckpoint(opts.out, `step-${String(s).padStart(7, '0')}`, model, { ...meta, step: s }, optimizer.state());
-  const transforms = trainTransforms(cfg);
-  const sizes = records.map((r) => ({ width: r.width, height: r.height }));
-
-  /** The batches of the epoch holding `step`, from that step on, with the transform rng replayed to it. */
-  const producerFrom = (s: number) => {
-    const probe = aspectGroupedBatches(sizes, ims, new Rng(cfg.seed * 1_000_003 + 0));
-    const perEpoch = probe.length;
-    const epoch = Math.floor(s / perEpoch);
-    const batches = aspectGroupedBatches(sizes, ims, new Rng(cfg.seed * 1_000_003 + epoch));
-    const rng = new Rng(cfg.seed * 7919 + epoch);
-    for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
-    const onSkip = (file: string, message: string) => void (skipped.add(file, message) && log.write({ type: 'skipped_image', file, message }));
-    return new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip }, rng);
-  };
-
-  let interrupted = false;
-  const onSigint = () => (interrupted = true);
-  process.once('SIGINT', onSigint);
-  const progress = new Progress('train', total, opts.quiet, step);
-  const end = Math.min(total, step + (opts.maxSteps ?? Infinity));
-  const t0 = Date.now();
-  let images = 0;
-  let last: Record<string, number> = {};
-  let checkpoint = '';
-  model.train();
   try {
-    while (step < end && !interrupted) {
-      const producer = producerFrom(step);
-      let trained = 0;
-      for await (const batch of producer) {
-        trained++;
-        const lr = learningRate(schedule, step);
-        // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
-        const x = tf.tensor4d(batch.images.slice(), batch.shape);
-        const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
-        const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
-        const rng = new Rng(cfg.seed + 104_729 * (step + 1));
-        const r = trainStep(params, () => model.losses(x, imgSizes, targets, rng), optimizer, lr);
-        x.dispose();
-        step++;
-        images += batch.metas.length;
-        last = { loss: r.loss, ...r.parts };
-        const ips = images / ((Date.now() - t0) / 1000);
-        log.write({ type: 'train', step, ...last, lr, imgPerSec: ips, tensors: tf.memory().numTensors });
-        progress.update(step, { ...last, lr, 'img/s': ips });
-        if (step % cfg.checkpoint.period === 0 || step === total || interrupted) checkpoint = await saveAt(step);
-        if (opts.evaluate && cfg.eval.period && step % cfg.eval.period === 0 && step < total) {
-          log.write({ type: 'eval', step, ...(await opts.evaluate(model, step)) });
-          model.train();
-        }
-        if (step >= end || interrupted) break;
-      }
-      if (trained === 0) throw unreadableError(cfg.data.train.path, step, producer.skipped);
-    }
+    const r = await runTraining(detectorTask(cfg, ds, records, model, optimizer, backend, opts, skipped), opts);
+    return { steps: r.steps, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint, finalLosses: r.last, metrics: r.metrics, skippedImages: skipped.count };
   } finally {
-    progress.stop();
-    process.removeListener('SIGINT', onSigint);
+    optimizer.dispose();
+    model.dispose();
   }
-  const trainSeconds = (Date.now() - t0) / 1000;
-  if (!checkpoint || !checkpoint.includes(String(step).padStart(7, '0'))) checkpoint = await saveAt(step);
-  const result: TrainDetectorResult = {
-    steps: step,
-    trainSeconds,
-    imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
-    backend,
-    checkpoint,
-    finalLosses: last,
-    skippedImages: skipped.count,
-  };
-  if (skipped.count) log.write({ type: 'skipped_total', count: skipped.count });
-  if (!interrupted && step === total && opts.evaluate) {
-    result.metrics = await opts.evaluate(model, step);
-    log.write({ type: 'eval', step, ...result.metrics });
-  }
-  optimizer.dispose();
-  model.dispose();
-  if (interrupted) throw new InterruptedError(`interrupted at step ${step}; checkpoint ${checkpoint}; continue with --resume`);
-  return result;
 }
-

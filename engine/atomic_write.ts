@@ -6,14 +6,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** No space left on the device while writing `file`. */
+/** No space left on the device while writing `file` (`detail`: what the user still has, e.g. the last good checkpoint). */
 export class DiskFullError extends Error {
-  constructor(readonly file: string) {
-    super(`no space left writing ${file}`);
+  constructor(readonly file: string, detail?: string) {
+    super(`no space left writing ${file}${detail ? `; ${detail}` : ''}`);
   }
 }
 
-function isDiskFull(e: unknown): boolean {
+export function isDiskFull(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 }

@@ -14,6 +14,16 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** FNV-1a over the UTF-16 code units of `s`, from `basis`. */
+function fnv1a(s: string, basis: number): number {
+  let h = basis >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** One splitmix32 step of `h`: spreads FNV's weak low bits over the word. */
+const mix = (h: number): number => splitmix32(h)();
+
 const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 
 export class Rng {
@@ -72,6 +82,21 @@ export class Rng {
   /** the four 32-bit state words, JSON-safe */
   state(): number[] {
     return Array.from(this.s);
+  }
+
+  /**
+   * An independent named stream: `Rng.stream(seed, 'batch-order', epoch)`. The state is hashed from the seed, the
+   * name and the indices together, so two streams of one seed (or one stream at two indices) never share draws,
+   * as `new Rng(seed * K + i)` streams can (at seed 0 every such stream is `new Rng(i)`).
+   */
+  static stream(seed: number, name: string, ...indices: number[]): Rng {
+    for (const v of [seed, ...indices]) {
+      if (!Number.isInteger(v)) throw new Error(`Rng.stream: seed and indices must be integers, got ${v}`);
+    }
+    const key = `${seed}/${name}/${indices.join('/')}`;
+    const state: number[] = [0x811c9dc5, 0x01000193, 0x9e3779b9, 0x85ebca6b].map((basis) => mix(fnv1a(key, basis)));
+    if (!state.some((v) => v !== 0)) state[0] = 1;
+    return Rng.fromState(state);
   }
 
   static fromState(state: number[]): Rng {

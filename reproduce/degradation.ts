@@ -24,6 +24,7 @@ import { estimateSeconds, formatDuration, SweepClock } from './cost_model';
 import { degradationTable } from './degradation_table';
 import { writeFig6 } from './fig6';
 import { gitCommit, machine } from './provenance';
+import { threadsOf } from '../run/thread_count';
 
 export interface DegradationOptions extends Omit<RecipeOptions, 'evalEvery' | 'curveLimit'> {
   out: string;
@@ -152,12 +153,6 @@ function collectRun(run: PlannedRun, dir: string, evalEvery: number): Reproducti
   const commitFile = path.join(dir, 'commit.txt');
   const commit = fs.existsSync(commitFile) ? fs.readFileSync(commitFile, 'utf8').trim() : null;
   return { name: run.net, seed: run.seed, final: c.final, curve: c.curve, seconds: c.seconds, command: runCommand(dir), iterations: c.iterations, run_dir: dir, commit, threads: threadsOf(log) };
-}
-
-/** The thread counts the run trained with (each invocation's start record names its backend and threads). */
-function threadsOf(log: Array<Record<string, unknown>>): number[] {
-  const counts = log.filter((r) => r.type === 'start').map((r) => (typeof r.threads === 'number' ? r.threads : Number(/(\d+) threads?\b/.exec(String(r.reason ?? ''))?.[1])));
-  return [...new Set(counts.filter((n) => Number.isInteger(n)))];
 }
 
 /** The one thread count of all runs, or null when they differ or are unknown. */

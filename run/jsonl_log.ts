@@ -1,6 +1,7 @@
 /** A JSON-lines log: one object per line, appended and flushed as it is written (machine-readable). */
 import * as fs from 'fs';
 import * as path from 'path';
+import { DiskFullError, isDiskFull } from '../engine/atomic_write';
 
 export class JsonlLog {
   constructor(readonly file: string) {
@@ -8,7 +9,11 @@ export class JsonlLog {
   }
 
   write(record: Record<string, unknown>): void {
-    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+    try {
+      fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+    } catch (e) {
+      throw isDiskFull(e) ? new DiskFullError(this.file) : e;
+    }
   }
 
   /** Drops records of `types` whose `step` is beyond `step` (used when a run resumes from a checkpoint). */

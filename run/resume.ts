@@ -1,6 +1,9 @@
 /**
- * Resuming a run from its folder: the newest checkpoint's weights and optimizer state are loaded, log records
- * beyond its step (training steps and evaluations) are dropped (they will be written again), and the step to continue from is returned.
+ * Resuming a run from its folder: the newest complete checkpoint (`step-N.json`, `step-N.safetensors` and
+ * `step-N.optim.safetensors` all there) has its weights and optimizer state loaded, log records beyond its step
+ * (training steps and evaluations) are dropped (they will be written again), and the step to continue from is
+ * returned. A newer checkpoint missing a file (a disk that filled up mid-save, a file deleted by hand) is left as
+ * it is and named in a note.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,27 +12,54 @@ import { backendThreads, setBackendThreads } from '../engine/backend_threads';
 import { Module } from '../engine/nn/module';
 import { SGD } from '../engine/optim/sgd';
 import { JsonlLog } from './jsonl_log';
-import { resolveCheckpoint, readCheckpointMeta, readTorchLayoutTensors, CheckpointError, CheckpointMeta } from './checkpoint';
+import { checkpointPaths, readCheckpointMeta, readTorchLayoutTensors, CheckpointError, CheckpointMeta } from './checkpoint';
 
-/** Returns the step to continue from, or null when the folder holds no checkpoint yet (a fresh start). */
+const CHECKPOINT_JSON = /^(step-\d+)\.json$/;
+
+export interface Resumed {
+  step: number;
+  /** the checkpoint's weights file */
+  checkpoint: string;
+  /** what was skipped on the way, for the console and the log */
+  notes: string[];
+}
+
+/** The newest checkpoint of `dir` with all its files, and notes naming the newer incomplete ones. */
+export function newestCompleteCheckpoint(dir: string): { tag: string | null; notes: string[] } {
+  const tags = fs.readdirSync(dir).flatMap((f) => CHECKPOINT_JSON.exec(f)?.[1] ?? []).sort().reverse();
+  const skipped: string[] = [];
+  for (const tag of tags) {
+    const p = checkpointPaths(dir, tag);
+    const missing = [p.model, p.optim].filter((f) => !fs.existsSync(f));
+    if (!missing.length) return { tag, notes: skipped.map((s) => `${s}; resuming from ${tag}`) };
+    skipped.push(`ignoring incomplete checkpoint ${tag} (no ${missing.map((f) => path.basename(f)).join(', no ')})`);
+  }
+  return { tag: null, notes: skipped };
+}
+
+/** Returns where the run continues, or null when the folder holds no checkpoint yet (a fresh start). */
 export async function resumeRun(
   out: string,
   model: Module,
   optimizer: SGD,
   log: JsonlLog,
   check: (meta: CheckpointMeta, file: string) => string | null,
-): Promise<number | null> {
+): Promise<Resumed | null> {
   if (!fs.existsSync(path.join(out, 'last_checkpoint'))) return null;
-  const ck = resolveCheckpoint(out);
-  const meta = await readCheckpointMeta(ck.meta!);
+  const { tag, notes } = newestCompleteCheckpoint(out);
+  if (!tag) {
+    throw new CheckpointError(`${out}: no complete checkpoint to resume${notes.length ? ` (${notes.join('; ')})` : ''}; start over with --force`);
+  }
+  const ck = checkpointPaths(out, tag);
+  const meta = await readCheckpointMeta(ck.meta);
   const problem = check(meta, ck.model);
   if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
   const threads = keepThreads(meta);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
-  if (ck.optim) optimizer.loadState(await readTorchLayoutTensors(ck.optim));
+  optimizer.loadState(await readTorchLayoutTensors(ck.optim));
   log.truncateAfter(meta.step, ['train', 'eval']);
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model, threads });
-  return meta.step;
+  return { step: meta.step, checkpoint: ck.model, notes };
 }
 
 /**

@@ -5,6 +5,7 @@ import { ClassificationDataset, makeBatch } from '../../datasets/classification'
 import { newAccuracy, addBatch, accuracies } from '../../eval/classification_accuracy';
 import { epochBatches } from '../../datasets/classification/epochs';
 import { Progress } from '../../run/progress';
+import { yieldToEventLoop } from '../../run/interrupt';
 
 export interface ClassifierEvalResult {
   top1: number;
@@ -31,6 +32,7 @@ export async function evaluateClassifier(
       addBatch(acc, logits.dataSync(), b.labels, K);
       logits.dispose();
       progress.update(acc.images, accuracies(acc));
+      await yieldToEventLoop(); // Ctrl-C during a long evaluation is seen between batches
     }
   } finally {
     model.train(wasTraining);

@@ -1,51 +1,36 @@
 /**
- * Classification training of a ResNet (the paper's CIFAR recipe by default): SGD with momentum and weight
- * decay, multi-step decay, pad-and-crop + flip augmentation, a checkpoint every epoch, a progress bar and a
- * JSON-lines log, evaluation on the test split at the end (and every `eval.everySteps` steps if set). Each
- * step's log record holds the training error of its (augmented) mini-batch, from the logits the step computed. Every random draw is derived from the seed and
- * the step number, so a run resumed from a checkpoint continues exactly as an uninterrupted one.
+ * Classification training of a ResNet (the paper's CIFAR recipe by default), a task of the training harness
+ * (run/training_harness.ts, which owns the run folder, resume, Ctrl-C, checkpoints and the log): SGD with momentum
+ * and weight decay, multi-step decay, pad-and-crop + flip augmentation, a checkpoint every epoch, evaluation on the
+ * test split at the end (and every `eval.everySteps` steps if set). Each step's log record holds the training
+ * error of its (augmented) mini-batch, from the logits the step computed. Every random draw comes from a named
+ * stream of the seed and the epoch or step, so a run resumed from a checkpoint continues exactly as an
+ * uninterrupted one.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import * as YAML from 'yaml';
-import { InterruptedError } from '../../run/interrupt';
 import { ClassifierConfig } from './config';
 import { ClassifierInfo } from './checkpoint';
 import { evaluateClassifier, ClassifierEvalResult } from './evaluate';
 import { ResNet } from '../resnet';
 import { loadBackboneWeights } from '../load_weights';
 import { initBackend, backendChoice } from '../../engine/backend';
-import { backendThreads } from '../../engine/backend_threads';
 import { seedInit } from '../../engine/nn/init';
 import { SGD } from '../../engine/optim/sgd';
 import { learningRate, LrScheduleConfig } from '../../engine/optim/lr_schedule';
-import { trainStep } from '../../engine/train_step';
-import { saveCheckpoint } from '../../run/checkpoint';
-import { resumeRun } from '../../run/resume';
 import { atomicWrite } from '../../engine/atomic_write';
-import { JsonlLog } from '../../run/jsonl_log';
-import { Progress } from '../../run/progress';
 import { Rng } from '../../engine/rng';
-import { openClassificationDataset, makeBatch, NORMALISATION, ClassificationDataset } from '../../datasets/classification';
+import { runTraining, TrainingTask, TrainingOptions, TrainingResult } from '../../run/training_harness';
+import { openClassificationDataset, makeBatch, NORMALISATION, ClassificationDataset, Batch } from '../../datasets/classification';
 
-export interface TrainClassifierOptions {
-  out: string;
-  resume?: boolean;
-  quiet?: boolean;
-  /** stop after this many steps of this invocation (tests and interruption experiments) */
-  maxSteps?: number;
-  /** skip the final test-set evaluation */
-  skipEval?: boolean;
-}
+/** out, resume, force, quiet, maxSteps, skipEval (the final test-set evaluation): run/training_harness.ts */
+export type TrainClassifierOptions = TrainingOptions;
 
-export interface TrainClassifierResult {
-  steps: number;
+/** steps, trainSeconds, imagesPerSecond, checkpoint: run/training_harness.ts */
+export interface TrainClassifierResult extends Omit<TrainingResult, 'last' | 'metrics'> {
   finalLoss: number;
-  trainSeconds: number;
-  imagesPerSecond: number;
   backend: string;
-  checkpoint: string;
+  /** the final evaluation on the test split */
   test?: ClassifierEvalResult;
 }
 
@@ -83,31 +68,20 @@ function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: numb
   };
 }
 
-export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifierOptions): Promise<TrainClassifierResult> {
-  const backend = await initBackend(cfg.backend);
-  const train = await openSplit(cfg, 'train');
-  const norm = normalisation(cfg);
-  const [h, w, c] = train.imageShape;
+/** The ResNet of the config for the dataset, its weights drawn from the seed. */
+function classifierModel(cfg: ClassifierConfig, train: ClassificationDataset): ResNet {
   seedInit(cfg.seed);
-  const model = new ResNet(cfg.model.arch, {
+  return new ResNet(cfg.model.arch, {
     numClasses: train.classNames.length,
     shortcut: cfg.model.shortcut ?? undefined,
     strideIn1x1: cfg.model.strideIn1x1,
     widthMultiplier: cfg.model.widthMultiplier,
-    inputChannels: c,
+    inputChannels: train.imageShape[2],
   });
-  const info: ClassifierInfo = {
-    arch: cfg.model.arch,
-    options: model.options,
-    classNames: train.classNames,
-    imageShape: [h, w, c],
-    mean: norm.mean,
-    std: norm.std,
-  };
-  const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
-  const itersPerEpoch = Math.ceil(train.size / cfg.solver.batchSize);
-  const totalSteps = Math.ceil(cfg.solver.epochs * itersPerEpoch);
-  const schedule: LrScheduleConfig = {
+}
+
+function lrSchedule(cfg: ClassifierConfig, totalSteps: number): LrScheduleConfig {
+  return {
     baseLr: cfg.solver.lr,
     policy: cfg.solver.policy,
     gamma: cfg.solver.gamma,
@@ -117,97 +91,88 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
     warmupFactor: cfg.solver.warmupFactor,
     warmupMethod: cfg.solver.warmupMethod,
   };
-  fs.mkdirSync(opts.out, { recursive: true });
-  const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
-  let step = 0;
-  const resumed = opts.resume
-    ? await resumeRun(opts.out, model, optimizer, log, (meta) => {
-        const arch = (meta.classifier as ClassifierInfo | undefined)?.arch;
-        return meta.kind !== 'classifier' ? 'not a classifier checkpoint' : arch !== cfg.model.arch ? `checkpoint of ${arch}, config says ${cfg.model.arch}` : null;
-      })
-    : null;
-  if (resumed !== null) {
-    step = resumed;
-  } else if (cfg.model.pretrained) {
-    await loadBackboneWeights(model, cfg.model.pretrained, { skipClassifier: true, strict: true });
-  }
-  await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(cfg))]);
-  log.write({ type: 'start', step, totalSteps, backend, threads: backendThreads(backend), reason: backendChoice()?.reason, arch: cfg.model.arch, images: train.size });
-
-  const params = model.trainableParameters();
-  const saveAt = async (s: number): Promise<string> =>
-    saveCheckpoint(opts.out, `step-${String(s).padStart(7, '0')}`, model, { kind: 'classifier', step: s, classifier: info, config: cfg }, optimizer.state());
-
-  const batchAt = (s: number) => {
-    const epoch = Math.floor(s / itersPerEpoch);
-    const order = new Rng(cfg.seed * 1_000_003 + epoch).permutation(train.size);
-    const b = s % itersPerEpoch;
-    const idx = order.subarray(b * cfg.solver.batchSize, Math.min(train.size, (b + 1) * cfg.solver.batchSize));
-    return makeBatch(train, idx, { ...norm, augment: cfg.data.augment, rng: new Rng(cfg.seed + 7919 * (s + 1)) });
-  };
-
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSigint);
-  const progress = new Progress('train', totalSteps, opts.quiet, step);
-  const end = Math.min(totalSteps, step + (opts.maxSteps ?? Infinity));
-  const t0 = Date.now();
-  let images = 0;
-  let lastLoss = NaN;
-  let checkpoint = '';
-  let next = step < end ? batchAt(step) : null;
-  const evalCurve = curveEvaluator(cfg, model, norm);
-  model.train();
-  try {
-    while (step < end && next) {
-      const batch = await next;
-      next = step + 1 < end ? batchAt(step + 1) : null;
-      const lr = learningRate(schedule, step);
-      const x = tf.tensor4d(batch.images, batch.shape);
-      const y = tf.tensor1d(batch.labels, 'int32');
-      const r = trainStep(params, () => lossAndErrors(model.forward(x), y, info.options.numClasses), optimizer, lr);
-      tf.dispose([x, y]);
-      const trainError = r.parts.errors / batch.labels.length;
-      step++;
-      images += batch.labels.length;
-      lastLoss = r.loss;
-      const ips = images / ((Date.now() - t0) / 1000);
-      log.write({ type: 'train', step, epoch: step / itersPerEpoch, loss: r.loss, trainError, lr, imgPerSec: ips });
-      progress.update(step, { loss: r.loss, lr, 'img/s': ips });
-      if (cfg.eval.everySteps && step % cfg.eval.everySteps === 0 && step < totalSteps) {
-        log.write({ type: 'eval', step, split: 'test', curve: true, ...(await evalCurve()) });
-      }
-      const epochEnd = step % itersPerEpoch === 0 && (step / itersPerEpoch) % cfg.checkpoint.everyEpochs === 0;
-      if (epochEnd || step === totalSteps || interrupted) checkpoint = await saveAt(step);
-      if (interrupted) break;
-    }
-  } finally {
-    progress.stop();
-    process.removeListener('SIGINT', onSigint);
-  }
-  const trainSeconds = (Date.now() - t0) / 1000;
-  if (!checkpoint) checkpoint = await saveAt(step);
-  const result: TrainClassifierResult = {
-    steps: step,
-    finalLoss: lastLoss,
-    trainSeconds,
-    imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
-    backend,
-    checkpoint,
-  };
-  if (interrupted) {
-    log.write({ type: 'interrupted', step, checkpoint });
-  } else if (!opts.skipEval && step === totalSteps) {
-    const test = await openSplit(cfg, 'test');
-    result.test = await evaluateClassifier(model, test, norm, { batchSize: cfg.eval.batchSize, quiet: opts.quiet });
-    log.write({ type: 'eval', step, split: 'test', ...result.test });
-    await atomicWrite(path.join(opts.out, 'metrics.json'), [Buffer.from(JSON.stringify({ ...result.test, step, trainSeconds, backend }, null, 2) + '\n')]);
-  }
-  optimizer.dispose();
-  model.dispose();
-  if (interrupted) throw new InterruptedError(`interrupted at step ${step}; checkpoint ${checkpoint}; continue with --resume`);
-  return result;
 }
 
+/**
+ * The batches of steps `from`…`end - 1`, the next one decoded while a step runs. Step s's batch is a slice of its
+ * epoch's order (stream 'batch-order') augmented with its own stream ('augment', s): nothing depends on what was
+ * drawn before, so a resumed run sees exactly the batches of an uninterrupted one.
+ */
+async function* classifierBatches(cfg: ClassifierConfig, train: ClassificationDataset, norm: { mean: number[]; std: number[] }, from: number, end: number): AsyncGenerator<Batch> {
+  const perEpoch = Math.ceil(train.size / cfg.solver.batchSize);
+  const batchAt = (s: number) => {
+    const epoch = Math.floor(s / perEpoch);
+    const order = Rng.stream(cfg.seed, 'batch-order', epoch).permutation(train.size);
+    const b = s % perEpoch;
+    const idx = order.subarray(b * cfg.solver.batchSize, Math.min(train.size, (b + 1) * cfg.solver.batchSize));
+    const p = makeBatch(train, idx, { ...norm, augment: cfg.data.augment, rng: Rng.stream(cfg.seed, 'augment', s) });
+    p.catch(() => undefined); // awaited below; a batch decoded ahead and never used must not be an unhandled rejection
+    return p;
+  };
+  let next = from < end ? batchAt(from) : null;
+  for (let s = from; s < end && next; s++) {
+    const batch = await next;
+    next = s + 1 < end ? batchAt(s + 1) : null;
+    yield batch;
+  }
+}
+
+function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, model: ResNet, optimizer: SGD, backend: string, quiet?: boolean): TrainingTask<Batch> {
+  const norm = normalisation(cfg);
+  const [h, w, c] = train.imageShape;
+  const info: ClassifierInfo = { arch: cfg.model.arch, options: model.options, classNames: train.classNames, imageShape: [h, w, c], mean: norm.mean, std: norm.std };
+  const perEpoch = Math.ceil(train.size / cfg.solver.batchSize);
+  const totalSteps = Math.ceil(cfg.solver.epochs * perEpoch);
+  const schedule = lrSchedule(cfg, totalSteps);
+  const evalCurve = curveEvaluator(cfg, model, norm);
+  return {
+    model,
+    optimizer,
+    totalSteps,
+    config: cfg,
+    checkpointMeta: { kind: 'classifier', classifier: info, config: cfg },
+    checkResume: (meta) => {
+      const arch = (meta.classifier as ClassifierInfo | undefined)?.arch;
+      return meta.kind !== 'classifier' ? 'not a classifier checkpoint' : arch !== cfg.model.arch ? `checkpoint of ${arch}, config says ${cfg.model.arch}` : null;
+    },
+    initFresh: async () => {
+      if (cfg.model.pretrained) await loadBackboneWeights(model, cfg.model.pretrained, { skipClassifier: true, strict: true });
+    },
+    startRecord: { backend, reason: backendChoice()?.reason, arch: cfg.model.arch, images: train.size },
+    learningRate: (step) => learningRate(schedule, step),
+    batches: (from, end) => classifierBatches(cfg, train, norm, from, end),
+    // the inputs are made inside the loss: the gradient computation's scope disposes them
+    loss: (batch) => () => lossAndErrors(model.forward(tf.tensor4d(batch.images, batch.shape)), tf.tensor1d(batch.labels, 'int32'), info.options.numClasses),
+    stepRecord: (batch, r, step) => ({ images: batch.labels.length, fields: { epoch: (step + 1) / perEpoch, trainError: r.parts.errors / batch.labels.length } }),
+    isCheckpointStep: (step) => step % perEpoch === 0 && (step / perEpoch) % cfg.checkpoint.everyEpochs === 0,
+    evalEvery: cfg.eval.everySteps,
+    evaluate: async (step, final) => {
+      const r = final
+        ? await evaluateClassifier(model, await openSplit(cfg, 'test'), norm, { batchSize: cfg.eval.batchSize, quiet })
+        : await evalCurve();
+      return { split: 'test', ...r };
+    },
+    evalCommand: (checkpoint) =>
+      `resdet classify eval --weights ${checkpoint} --dataset ${cfg.data.dataset}${cfg.data.dir ? ` --data ${cfg.data.dir}` : ''}${cfg.data.testLimit ? ` --limit ${cfg.data.testLimit}` : ''}`,
+  };
+}
+
+export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifierOptions): Promise<TrainClassifierResult> {
+  const backend = await initBackend(cfg.backend);
+  const train = await openSplit(cfg, 'train');
+  const model = classifierModel(cfg, train);
+  const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
+  try {
+    const r = await runTraining(classifierTask(cfg, train, model, optimizer, backend, opts.quiet), opts);
+    const result: TrainClassifierResult = { steps: r.steps, finalLoss: r.last.loss ?? NaN, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint };
+    if (r.metrics) {
+      const { top1, top5, images } = r.metrics as unknown as ClassifierEvalResult;
+      result.test = { top1, top5, images };
+      await atomicWrite(path.join(opts.out, 'metrics.json'), [Buffer.from(JSON.stringify({ ...result.test, step: r.steps, trainSeconds: r.trainSeconds, backend }, null, 2) + '\n')]);
+    }
+    return result;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}

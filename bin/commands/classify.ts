@@ -29,6 +29,7 @@ interface TrainFlags {
   seed?: number;
   out?: string;
   resume?: boolean;
+  force?: boolean;
   backend?: string;
   quiet?: boolean;
 }
@@ -77,6 +78,7 @@ export function classifyCommand(): Command {
     .option('--seed <n>', 'random seed', numFlag('--seed'))
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, metrics.json)', 'runs/classify')
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: $RESDET_BACKEND or auto)')
     .option('--quiet', 'no progress output')
     .action(
@@ -84,7 +86,7 @@ export function classifyCommand(): Command {
         const cfg = configFromFlags({ ...flags, config: flags.config ?? configArg });
         await initBackend(cfg.backend);
         process.stderr.write(`resdet: ${backendChoice()?.reason}\n`);
-        const r = await trainClassifier(cfg, { out: flags.out!, resume: flags.resume, quiet: flags.quiet });
+        const r = await trainClassifier(cfg, { out: flags.out!, resume: flags.resume, force: flags.force, quiet: flags.quiet });
         const lines = [
           `trained ${cfg.model.arch} for ${r.steps} steps in ${r.trainSeconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(1)} img/s, ${r.backend})`,
           `checkpoint: ${r.checkpoint}`,

@@ -27,7 +27,8 @@ export function classifyDemoCommand(): Command {
         });
         await initBackend(cfg.backend);
         process.stderr.write(`resdet demo: ${backendChoice()?.reason}\n`);
-        const r = await trainClassifier(cfg, { out: f.out });
+        // every demo starts over; an earlier demo's files are moved into previous-<time>/
+        const r = await trainClassifier(cfg, { out: f.out, force: true });
         const metrics = {
           task: 'classification (ResNet-20, Fashion-MNIST)',
           top1: r.test?.top1,

@@ -30,10 +30,11 @@ export function finetuneCommand(): Command {
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
     .option('--out <dir>', 'run folder', 'runs/finetune')
     .option('--resume', 'continue an interrupted fine-tuning run')
+    .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (f: { weights: string; data: string; format?: string; split?: string; val?: string; valSplit?: string; classes?: string; arch: string; config?: string; iters?: number; set: string[]; out: string; resume?: boolean; backend?: string; quiet?: boolean }) => {
+      action(async (f: { weights: string; data: string; format?: string; split?: string; val?: string; valSplit?: string; classes?: string; arch: string; config?: string; iters?: number; set: string[]; out: string; resume?: boolean; force?: boolean; backend?: string; quiet?: boolean }) => {
         const classes = f.classes?.split(',').map((c) => c.trim()).filter(Boolean);
         const start = await startingPoint(f.weights);
         const train = { path: f.data, format: (f.format ?? null) as DetectorConfig['data']['train']['format'], split: f.split ?? null, classes: classes ?? null };
@@ -49,6 +50,7 @@ export function finetuneCommand(): Command {
         const r = await trainDetector(cfg, {
           out: f.out,
           resume: f.resume,
+          force: f.force,
           quiet: f.quiet,
           init: async (model) => {
             const { reinitialised } = await loadTransferable(model, start, ds.classes.names);

@@ -3,15 +3,17 @@
  * curves against the runs' own logs and metrics, skipping finished runs, resuming an interrupted one exactly,
  * the CIFAR-10 binary format, and bad input.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { runCli, ROOT, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli, HAS_FASHION_MNIST } from '../helpers/cli';
 import { checkResults } from '../../reproduce/results';
 import { JsonlLog } from '../../run/jsonl_log';
+import { interruptAfterSteps } from '../helpers/interrupt';
 
+// one thread, whatever else runs: oneDNN's sums (convolution weight gradients, batch-norm statistics) are added
+// in an order that depends on the thread count, so two runs compared to the last bit must use the same count
 const NATIVE = { RESDET_BACKEND: 'native' };
 const tmps: string[] = [];
 const tmp = () => {
@@ -97,26 +99,6 @@ describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
   });
 });
 
-/** Runs the CLI in the background, sends Ctrl-C once the log holds `afterSteps` steps, resolves with its exit code. */
-function interruptAfter(args: string[], log: string, afterSteps: number, env: Record<string, string> = NATIVE): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'resdet.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const poll = setInterval(() => {
-      const steps = fs.existsSync(log) ? JsonlLog.read(log).filter((r) => r.type === 'train').length : 0;
-      if (steps >= afterSteps) {
-        clearInterval(poll);
-        child.kill('SIGINT');
-      }
-    }, 50);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      resolve({ code, stderr });
-    });
-  });
-}
-
 test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
   // 512 images = 4 iterations per epoch, 4 epochs = 16 iterations; a checkpoint every epoch. The reference and
   // the interrupted run compute with 1 thread; the resumed one, alone in its worker registry, would pick every
@@ -128,7 +110,7 @@ test('an interrupted sweep resumes where it stopped and logs what an uninterrupt
   expect(runCli(args(ref), ONE).code).toBe(0);
   const out = tmp();
   const log = path.join(out, 'plain20-s0', 'log.jsonl');
-  const stopped = await interruptAfter(args(out), log, 7, ONE);
+  const stopped = await interruptAfterSteps(args(out), log, 7, ONE);
   expect(stopped.code).toBe(130);
   expect(stopped.stderr).toMatch(/interrupted in .*plain20-s0; run the same command again/);
   expect(fs.existsSync(path.join(out, 'plain20-s0', 'metrics.json'))).toBe(false);

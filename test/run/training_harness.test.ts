@@ -1,0 +1,110 @@
+/**
+ * run/training_harness.ts with a small task (a linear model with a batch-norm-like mode check): train mode after
+ * every evaluation, exact resume, checkpoints, and a failing final evaluation.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import { Module } from '../../engine/nn/module';
+import { Linear } from '../../engine/nn/linear';
+import { SGD } from '../../engine/optim/sgd';
+import { Rng } from '../../engine/rng';
+import { runTraining, TrainingTask, FinalEvalError } from '../../run/training_harness';
+import { JsonlLog } from '../../run/jsonl_log';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-harness-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeAll(() => tf.setBackend('cpu'));
+
+class Tiny extends Module {
+  readonly fc = this.addModule('fc', new Linear(3, 1, { initStd: 0.1, rand: () => 0.3 }));
+}
+
+interface Batch {
+  x: number[];
+  y: number[];
+}
+
+/** y = x·(1, -2, 0.5) on 4 random points a step, from the stream ('batch', step); evaluations every 2 steps set eval mode. */
+function tinyTask(evalFails = false): { task: TrainingTask<Batch>; modes: boolean[]; model: Tiny; optimizer: SGD } {
+  const model = new Tiny();
+  const optimizer = new SGD({ momentum: 0.9, weightDecay: 1e-4 });
+  const modes: boolean[] = [];
+  const batchAt = (s: number): Batch => {
+    const r = Rng.stream(1, 'batch', s);
+    const x = Array.from({ length: 12 }, () => r.next() * 2 - 1);
+    const y = [0, 1, 2, 3].map((i) => x[3 * i] - 2 * x[3 * i + 1] + 0.5 * x[3 * i + 2]);
+    return { x, y };
+  };
+  const task: TrainingTask<Batch> = {
+    model,
+    optimizer,
+    totalSteps: 8,
+    config: { tiny: true },
+    checkpointMeta: { kind: 'tiny' },
+    checkResume: (meta) => (meta.kind === 'tiny' ? null : 'not tiny'),
+    initFresh: async () => undefined,
+    startRecord: {},
+    learningRate: () => 0.1,
+    batches: async function* (from, end) {
+      for (let s = from; s < end; s++) yield batchAt(s);
+    },
+    loss: (b) => () => {
+      modes.push(model.fc.training);
+      const pred = model.fc.forward(tf.tensor2d(b.x, [4, 3]));
+      return { total: tf.losses.meanSquaredError(tf.tensor2d(b.y, [4, 1]), pred) as tf.Scalar };
+    },
+    stepRecord: (b) => ({ images: b.y.length, fields: {} }),
+    isCheckpointStep: (step) => step % 4 === 0,
+    evalEvery: 2,
+    evaluate: async (step, final) => {
+      model.eval();
+      if (final && evalFails) throw new Error('test split unreadable');
+      return { step };
+    },
+    evalCommand: (ck) => `resdet tiny eval ${ck}`,
+  };
+  return { task, modes, model, optimizer };
+}
+
+const losses = (out: string) => JsonlLog.read(path.join(out, 'log.jsonl')).filter((r) => r.type === 'train').map((r) => [r.step, r.loss]);
+
+test('every step trains in train mode, evaluations in between or not', async () => {
+  const { task, modes, model, optimizer } = tinyTask();
+  const r = await runTraining(task, { out: path.join(tmp, 'modes'), quiet: true });
+  expect(r.steps).toBe(8);
+  expect(modes).toEqual(new Array(8).fill(true));
+  const evals = JsonlLog.read(path.join(tmp, 'modes', 'log.jsonl')).filter((x) => x.type === 'eval');
+  expect(evals.map((x) => [x.step, x.curve ?? false])).toEqual([[2, true], [4, true], [6, true], [8, false]]);
+  expect(fs.readdirSync(path.join(tmp, 'modes')).filter((f) => f.endsWith('.json')).sort()).toEqual(['step-0000004.json', 'step-0000008.json']);
+  optimizer.dispose();
+  model.dispose();
+});
+
+test('stopped after 3 steps and resumed, a run logs the losses of an uninterrupted one', async () => {
+  const whole = tinyTask();
+  await runTraining(whole.task, { out: path.join(tmp, 'whole'), quiet: true });
+  const a = tinyTask();
+  const first = await runTraining(a.task, { out: path.join(tmp, 'parts'), quiet: true, maxSteps: 3 });
+  expect(first.checkpoint).toBe(path.join(tmp, 'parts', 'step-0000003.safetensors'));
+  const b = tinyTask();
+  await runTraining(b.task, { out: path.join(tmp, 'parts'), quiet: true, resume: true });
+  expect(losses(path.join(tmp, 'parts'))).toEqual(losses(path.join(tmp, 'whole')));
+  for (const t of [whole, a, b]) {
+    t.optimizer.dispose();
+    t.model.dispose();
+  }
+});
+
+test('a failing final evaluation keeps the checkpoint and names the command that evaluates it', async () => {
+  const { task, model, optimizer } = tinyTask(true);
+  const out = path.join(tmp, 'fails');
+  const run = runTraining(task, { out, quiet: true });
+  await expect(run).rejects.toThrow(FinalEvalError);
+  await expect(run).rejects.toThrow(`the final evaluation failed: test split unreadable; training finished and its checkpoint ${path.join(out, 'step-0000008.safetensors')} is kept; evaluate it with: resdet tiny eval ${path.join(out, 'step-0000008.safetensors')}`);
+  expect(fs.existsSync(path.join(out, 'step-0000008.optim.safetensors'))).toBe(true);
+  optimizer.dispose();
+  model.dispose();
+});
