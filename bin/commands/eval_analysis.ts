@@ -1,6 +1,6 @@
 /** `--analysis FILE`, `--plots DIR` and `--score-threshold S` of `resdet eval coco` and `resdet eval voc`. */
 import { Command } from 'commander';
-import { writeJson } from './eval_action';
+import { checkOutputDir, checkOutputFile, writeJson } from './eval_action';
 import { numFlag, UsageError } from '../errors';
 import { analyzeCoco } from '../../eval/analysis/coco_analysis';
 import { vocPrCurves } from '../../eval/analysis/pr_curves';
@@ -27,8 +27,15 @@ function say(f: AnalysisFlags, plots: string[]): void {
   if (f.plots) process.stdout.write(`plots: ${plots.length} PNG file(s) in ${f.plots}\n`);
 }
 
+/** --analysis and --plots name a usable file and folder (checked before the evaluation runs). */
+export function checkAnalysisOutputs(f: AnalysisFlags): void {
+  checkOutputFile('--analysis', f.analysis);
+  checkOutputDir('--plots', f.plots);
+}
+
 /** The analysis covers every image and category with the default maxDets: a subset flag with it is a usage error. */
 export function checkCocoAnalysisFlags(f: AnalysisFlags, subset: boolean): void {
+  checkAnalysisOutputs(f);
   if ((f.analysis || f.plots) && subset) {
     throw new UsageError('--analysis and --plots cover all images and categories with maxDets 1,10,100: leave out --img-ids, --cat-ids and --max-dets');
   }

@@ -1,6 +1,6 @@
 /** `resdet eval coco`: any detector's COCO results file against an instances file, as pycocotools would score it. */
 import { Command } from 'commander';
-import { numberList, writeJson } from './eval_action';
+import { checkOutputFile, numberList, writeJson } from './eval_action';
 import { AnalysisFlags, checkCocoAnalysisFlags, withAnalysisFlags, writeCocoAnalysis } from './eval_analysis';
 import { action } from '../errors';
 import { readCocoDetections, readCocoGroundTruth } from '../../eval/coco/coco_load';
@@ -27,6 +27,7 @@ export function evalCocoCommand(): Command {
     .option('--max-dets <n,n,n>', 'the three detection limits per image and category', numberList('--max-dets'));
   return withAnalysisFlags(cmd, true).action(
     action(async (f: Flags) => {
+      checkOutputFile('--json', f.json);
       checkCocoAnalysisFlags(f, !!(f.imgIds || f.catIds || f.maxDets));
       const gt = readCocoGroundTruth(f.gt);
       const results = readCocoDetections(f.results, gt);

@@ -1,8 +1,8 @@
 /** `resdet eval voc`: detections (devkit results files or a COCO-style JSON) against a VOC year folder. */
 import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
-import { writeJson } from './eval_action';
-import { AnalysisFlags, withAnalysisFlags, writeVocAnalysis } from './eval_analysis';
+import { checkOutputFile, writeJson } from './eval_action';
+import { AnalysisFlags, checkAnalysisOutputs, withAnalysisFlags, writeVocAnalysis } from './eval_analysis';
 import { action } from '../errors';
 import { defaultVocMetric, vocReportLines } from '../../eval/voc/voc_report';
 import { evaluateVoc } from '../../eval/voc/voc_eval';
@@ -43,6 +43,8 @@ export function evalVocCommand(): Command {
     .option('--json <file>', 'write {"metric","map","ap":{class: AP}} here');
   return withAnalysisFlags(cmd, false).action(
     action(async (f: Flags) => {
+      checkOutputFile('--json', f.json);
+      checkAnalysisOutputs(f);
       const classes = vocClassNames(f.root, f.classes);
       const metric = f.metric ?? defaultVocMetric(f.root);
       const gt = readVocGroundTruth(f.root, f.imageset);

@@ -85,3 +85,28 @@ test('resdet eval voc --analysis --plots: devkit curves per class, AP as evaluat
   expect(dog.precision[4]).toBe(0.4); // the devkit's final recall and precision of dog
   expect(fs.readdirSync(plots).sort()).toEqual(expected.classes.map((c: string) => `pr_${c}.png`).sort());
 });
+
+describe('output paths that cannot be written: one line, exit 2, checked before the evaluation', () => {
+  const c = path.join(COCO, 'basic-handmade');
+  const base = ['eval', 'coco', '--gt', path.join(c, 'gt.json'), '--results', path.join(c, 'dt.json')];
+  const aFile = path.join(tmp, 'a-file');
+  beforeAll(() => fs.writeFileSync(aFile, 'keep me'));
+
+  test.each([
+    [['--json', tmp], `--json ${tmp}: is a folder; give a file name`],
+    [['--analysis', tmp], `--analysis ${tmp}: is a folder; give a file name`],
+    [['--analysis', path.join(aFile, 'x.json')], `--analysis ${path.join(aFile, 'x.json')}: ${aFile} is a file, not a folder`],
+    [['--plots', aFile], `--plots ${aFile}: ${aFile} is a file, not a folder`],
+    [['--plots', path.join(aFile, 'sub')], `--plots ${path.join(aFile, 'sub')}: ${aFile} is a file, not a folder`],
+  ])('%j', (flags, message) => {
+    const r = runCli([...base, ...flags]);
+    expect([r.code, r.stderr, r.stdout]).toEqual([2, `resdet: error: ${message}\n`, '']);
+    expect(fs.readFileSync(aFile, 'utf8')).toBe('keep me');
+  });
+
+  test('the same for eval voc', () => {
+    const src = path.join(VOC, 'handmade-basic');
+    const r = runCli(['eval', 'voc', '--root', src, '--results', path.join(src, 'results'), '--plots', aFile]);
+    expect([r.code, r.stderr]).toEqual([2, `resdet: error: --plots ${aFile}: ${aFile} is a file, not a folder\n`]);
+  });
+});
