@@ -46,7 +46,7 @@ describe.each(fs.readdirSync(DIR).sort())('PR curves on the pycocotools fixture 
  * Fixed one type at a time:
  *   classification: D3 becomes dog. cat FP TP FP TP → 1/2, 2/4: 67 × 0.5 = 33.5/101; dog TP FP FP → 51 × 1 = 51/101;
  *     AP50 = 84.5/202, gain 54.3/202.
- *   localisation: D4 gets G3's box: dog FP-free TP first → 51/101; cat 30.2/101; AP50 = 81.2/202, gain 51/202.
+ *   localisation: D4 gets G3's box: dog TP FP → 51 × 1 = 51/101; cat 30.2/101; AP50 = 81.2/202, gain 51/202.
  *   both: D6 removed; dog still has no TP → gain 0.
  *   duplicate: D2 removed: cat FP TP FP TP → 33.5/101; AP50 = 33.5/202, gain 3.3/202.
  *   background: D5 removed: cat TP FP FP TP → 34 × 1 + 33 × 0.5 = 50.5/101; AP50 = 50.5/202, gain 20.3/202.
