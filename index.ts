@@ -65,6 +65,14 @@ export { readVocResultsDir, writeVocResults } from './eval/voc/voc_results_files
 export { readVocResultsJson, vocDetectionsFromJson } from './eval/voc/voc_results_json';
 export type { VocGroundTruth, VocDetection, VocEvalOptions, VocEvaluation, VocMetric } from './eval/voc/voc_types';
 export { EvalInputError } from './eval/eval_error';
+export { analyzeCoco } from './eval/analysis/coco_analysis';
+export type { CocoAnalysis, CocoAnalysisOptions, SizeAp } from './eval/analysis/coco_analysis';
+export { cocoPrCurves, vocPrCurves } from './eval/analysis/pr_curves';
+export type { CocoPrCurves, CocoPrCurve, VocPrCurve } from './eval/analysis/pr_curves';
+export { cocoConfusionMatrix } from './eval/analysis/confusion';
+export type { ConfusionMatrix } from './eval/analysis/confusion';
+export { cocoErrorBreakdown, ERROR_TYPES } from './eval/analysis/error_breakdown';
+export type { ErrorBreakdown, ErrorType } from './eval/analysis/error_breakdown';
 export { FasterRcnnC4 } from './detection/modeling/faster_rcnn';
 export { FasterRcnnFpn } from './detection/modeling/faster_rcnn_fpn';
 export { FeaturePyramidNetwork, FpnBackbone } from './detection/modeling/fpn';

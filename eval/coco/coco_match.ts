@@ -20,6 +20,10 @@ export interface MatchSettings {
 export interface CategoryMatches {
   n: number;
   score: Float64Array;
+  /** The detection's index in the detection columns. */
+  det: Int32Array;
+  /** The ground-truth column index the detection matched at the first IoU threshold and area range, -1 if none. */
+  gtFirst: Int32Array;
   /** Position of the detection in its image's score order (0 = best). */
   rank: Int32Array;
   /** Per area range: bit t set = true positive at IoU threshold t. */
@@ -78,6 +82,8 @@ export function matchCategory(
   const out: CategoryMatches = {
     n: 0,
     score: new Float64Array(cap),
+    det: new Int32Array(cap),
+    gtFirst: new Int32Array(cap).fill(-1),
     rank: new Int32Array(cap),
     tp: Array.from({ length: A }, () => new Uint16Array(cap)),
     ignored: Array.from({ length: A }, () => new Uint16Array(cap)),
@@ -129,6 +135,7 @@ function matchImage(
   for (let d = 0; d < D; d++) {
     out.score[base + d] = dt.score[dets[d]];
     out.rank[base + d] = d;
+    out.det[base + d] = dets[d];
   }
   out.n += D;
   if (G === 0) {
@@ -195,6 +202,7 @@ function matchImage(
           if (da < lo || da > hi) igBits[base + d] |= bit;
         } else {
           used[m] = 1;
+          if (t === 0 && a === 0) out.gtFirst[base + d] = gts[order[m]];
           if (gIg[m]) igBits[base + d] |= bit;
           else tpBits[base + d] |= bit;
         }

@@ -2,12 +2,11 @@
 import { EvalInputError } from '../eval_error';
 import { numpyMean } from '../pairwise_sum';
 import { areaAp, elevenPointAp } from './voc_ap';
-import { matchClass } from './voc_match';
-import { VOC_CLASSES, VocClassResult, VocDetection, VocEvalOptions, VocEvaluation, VocGroundTruth } from './voc_types';
+import { ClassCurve, matchClass } from './voc_match';
+import { VOC_CLASSES, VocClassResult, VocDetection, VocEvalOptions, VocEvaluation, VocGroundTruth, VocMetric } from './voc_types';
 
-export function evaluateVoc(gt: VocGroundTruth, detections: VocDetection[], options: VocEvalOptions): VocEvaluation {
-  if (options.metric !== '07' && options.metric !== 'area') throw new EvalInputError(`metric must be '07' or 'area', got '${options.metric}'`);
-  const classes = options.classes ?? VOC_CLASSES;
+/** Each class's devkit curve (matchClass) and the detections of classes not evaluated, by class name. */
+export function vocClassCurves(gt: VocGroundTruth, detections: VocDetection[], classes: string[] = VOC_CLASSES): { curves: Map<string, ClassCurve>; ignored: Record<string, number>; counts: Map<string, number> } {
   const byClass = new Map<string, VocDetection[]>(classes.map((c) => [c, []]));
   const ignored: Record<string, number> = {};
   detections.forEach((d, i) => {
@@ -16,14 +15,27 @@ export function evaluateVoc(gt: VocGroundTruth, detections: VocDetection[], opti
     if (list) list.push(d);
     else ignored[d.className] = (ignored[d.className] ?? 0) + 1;
   });
+  const curves = new Map(classes.map((c) => [c, matchClass(gt.objects, c, byClass.get(c)!)]));
+  const counts = new Map(classes.map((c) => [c, byClass.get(c)!.length]));
+  return { curves, ignored, counts };
+}
+
+/** The devkit's AP of one class curve, -1 without non-difficult objects. */
+export function vocClassAp(curve: ClassCurve, metric: VocMetric): number {
+  return curve.npos === 0 ? -1 : metric === '07' ? elevenPointAp(curve.rec, curve.prec) : areaAp(curve.rec, curve.prec);
+}
+
+export function evaluateVoc(gt: VocGroundTruth, detections: VocDetection[], options: VocEvalOptions): VocEvaluation {
+  if (options.metric !== '07' && options.metric !== 'area') throw new EvalInputError(`metric must be '07' or 'area', got '${options.metric}'`);
+  const classes = options.classes ?? VOC_CLASSES;
+  const { curves, ignored, counts } = vocClassCurves(gt, detections, classes);
   const ap: Record<string, number> = {};
   const perClass: Record<string, VocClassResult> = {};
   const classesWithoutGt: string[] = [];
   for (const c of classes) {
-    const dets = byClass.get(c)!;
-    const curve = matchClass(gt.objects, c, dets);
-    const nd = dets.length;
-    const value = curve.npos === 0 ? -1 : options.metric === '07' ? elevenPointAp(curve.rec, curve.prec) : areaAp(curve.rec, curve.prec);
+    const curve = curves.get(c)!;
+    const nd = counts.get(c)!;
+    const value = vocClassAp(curve, options.metric);
     if (curve.npos === 0) classesWithoutGt.push(c);
     ap[c] = value;
     perClass[c] = {

@@ -1,0 +1,46 @@
+/**
+ * The analysis plots as PNG files in a folder (SVG rendered by sharp, written atomically): one PR plot per class
+ * and confusion.png. Returns the files written.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import { atomicWrite } from '../../engine/atomic_write';
+import { safeFileName } from '../../run/safe_file_name';
+import { ConfusionMatrix } from './confusion';
+import { CocoPrCurves, VocPrCurve } from './pr_curves';
+import { confusionSvg, prCurveSvg, PrSeries } from './plots_svg';
+
+const apText = (ap: number) => (ap < 0 ? 'no ground truth' : `AP ${ap.toFixed(3)}`);
+
+async function writePng(file: string, svg: string): Promise<string> {
+  await atomicWrite(file, [await sharp(Buffer.from(svg)).png().toBuffer()]);
+  return file;
+}
+
+export interface PlotSet {
+  /** File name without folder: pr_<category id>_<name>.png (COCO) or pr_<class>.png (VOC), names escaped. */
+  file: string;
+  title: string;
+  series: PrSeries[];
+}
+
+export function cocoPlotSets(pr: CocoPrCurves): PlotSet[] {
+  return pr.classes.map((c) => ({
+    file: `pr_${c.categoryId}_${safeFileName(c.name)}.png`,
+    title: `${c.name} (category ${c.categoryId})`,
+    series: c.curves.map((k) => ({ label: `IoU ${k.iouThreshold}: ${apText(k.ap)}`, recall: pr.recallThresholds, precision: k.precision })),
+  }));
+}
+
+export function vocPlotSets(curves: VocPrCurve[]): PlotSet[] {
+  return curves.map((c) => ({ file: `pr_${safeFileName(c.className)}.png`, title: c.className, series: [{ label: `IoU > 0.5: ${apText(c.ap)}`, recall: c.recall, precision: c.precision }] }));
+}
+
+export async function writeAnalysisPlots(dir: string, sets: PlotSet[], confusion: ConfusionMatrix | null): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const s of sets) written.push(await writePng(path.join(dir, s.file), prCurveSvg(s.title, s.series)));
+  if (confusion) written.push(await writePng(path.join(dir, 'confusion.png'), confusionSvg(confusion)));
+  return written;
+}
