@@ -13,6 +13,7 @@ import { DETECTION_FORMATS, DetectionFormat } from '../../datasets/detection/rec
 import { openDetectorDataset } from '../../detection/open_dataset';
 import { vocReportLines } from '../../eval/voc/voc_report';
 import { loadDetectorConfig } from './train';
+import { checkOutputDir, checkOutputFile } from './eval_action';
 import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 
 /**
@@ -41,6 +42,8 @@ export function evalModelCommand(): Command {
     .option('--quiet', 'no progress output')
     .action(
       action(async (f: { weights: string; config?: string; set: string[]; split?: string; data?: string; format?: DetectionFormat; limit?: number; out?: string; json?: string; backend?: string; quiet?: boolean }) => {
+        checkOutputFile('--json', f.json); // before any work, as eval coco / eval voc
+        checkOutputDir('--out', f.out);
         await initBackend(f.backend);
         // --set model.… (test proposals, score threshold, NMS) applies to the detector, not only to the data
         const detector = await loadDetector(f.weights, { sets: f.set.filter((s) => s.startsWith('model.')) });

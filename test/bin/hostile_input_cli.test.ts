@@ -53,6 +53,14 @@ test('a 20,000-level nested JSON as COCO results', () => {
   expectOneLineError(runCli(['eval', 'coco', '--gt', gt, '--results', deep]), /deep\.json: \[0\]: expected an object, got a list of 1/);
 });
 
+test('eval model: a --json that names a folder, an --out under a file: refused before any work', () => {
+  // before: the evaluation ran, then atomicWrite failed on the folder with an internal error and a stack trace
+  expectOneLineError(runCli(['eval', 'model', '--weights', path.join(tmp, 'no-run'), '--json', tmp]), /--json .*: is a folder; give a file name/);
+  const file = path.join(tmp, 'a-file');
+  fs.writeFileSync(file, 'x');
+  expectOneLineError(runCli(['eval', 'model', '--weights', path.join(tmp, 'no-run'), '--out', path.join(file, 'eval')]), /--out .*a-file is a file, not a folder/);
+});
+
 test('a reader that goes away (resdet … | head -1) ends the command quietly', async () => {
   const { spawn } = await import('child_process');
   const runs = await Promise.all([0, 1, 2].map(() => new Promise<{ code: number | null; stderr: string }>((resolve) => {
