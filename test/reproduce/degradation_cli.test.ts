@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { runCli, ROOT, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
+import { requires } from '../helpers/requirements';
 import { checkResults } from '../../reproduce/results';
 import { JsonlLog } from '../../run/jsonl_log';
 
@@ -25,12 +26,11 @@ const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 // 256 images = 2 iterations of 128 per epoch; 3 epochs = 6 iterations per run
 const TINY = ['--limit', '256', '--test-limit', '200', '--epochs', '3', '--curve-points', '3', '--quiet'];
 
-describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
+requires('fashion-mnist', 'native').describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
   const out = tmp();
   let first: ReturnType<typeof runCli>;
 
   beforeAll(() => {
-    expect(HAS_FASHION_MNIST).toBe(true);
     first = runCli(['reproduce', 'degradation', '--out', out, '--nets', 'plain20,resnet20', '--seeds', '0', ...TINY], NATIVE);
   });
 
@@ -117,7 +117,7 @@ function interruptAfter(args: string[], log: string, afterSteps: number): Promis
   });
 }
 
-test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
+requires('fashion-mnist', 'native').test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
   // 512 images = 4 iterations per epoch, 4 epochs = 16 iterations; a checkpoint every epoch
   const args = (out: string) => ['reproduce', 'degradation', '--out', out, '--nets', 'plain20', '--seeds', '0', '--limit', '512', '--test-limit', '100', '--epochs', '4', '--curve-points', '4', '--quiet'];
   const ref = tmp();
@@ -136,7 +136,7 @@ test('an interrupted sweep resumes where it stopped and logs what an uninterrupt
   expect(readJson(path.join(out, 'results.json')).runs[0].curve).toEqual(readJson(path.join(ref, 'results.json')).runs[0].curve);
 });
 
-test('--dataset cifar10 reads the CIFAR-10 binary batches (a tiny set written here)', () => {
+requires('native').test('--dataset cifar10 reads the CIFAR-10 binary batches (a tiny set written here)', () => {
   const data = tmp();
   const record = (i: number) => {
     const r = Buffer.alloc(3073);
