@@ -12,6 +12,8 @@ import { loadDetector } from '../../detection/detector';
 import { toCocoResults } from '../../detection/inference';
 import { drawBoxes } from '../../datasets/detection/draw';
 import { IMAGE_EXTENSIONS } from '../../datasets/classification/image_folder';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 function expandInputs(inputs: string[]): string[] {
   const files: string[] = [];
@@ -30,12 +32,12 @@ export function predictCommand(): Command {
   return new Command('predict')
     .description('detect objects in images with a trained detector')
     .argument('<images...>', 'image files or folders')
-    .requiredOption('--weights <path>', 'detector checkpoint or run folder (its latest checkpoint)')
+    .requiredOption('--weights <path>', required('detector checkpoint or run folder (its latest checkpoint)'))
     .option('--out <dir>', 'output folder', 'runs/predict')
     .option('--score-thresh <x>', 'keep detections scoring at least this', numFlag('--score-thresh'), 0.5)
     .option('--no-draw', 'do not write images with boxes drawn')
     .option('--set <key=value>', "override a key of the checkpoint's config, e.g. model.roiHeads.nmsThresh=0.6 (repeatable)", collect, [])
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (inputs: string[], f: { weights: string; out: string; scoreThresh: number; draw: boolean; set: string[]; backend?: string; quiet?: boolean }) => {
