@@ -81,3 +81,14 @@ export function requireWhen(why: string | null): Gated {
   const failingGroup = ((name: string) => describe(name, () => { test('its requirements', () => { throw new Error(message); }); })) as unknown as jest.Describe;
   return { describe: failingGroup, test: failing, it: failing, why };
 }
+
+/**
+ * For tests run once per backend: `backends` plus 'native' when the addon is built. When it is not, the native
+ * runs are skipped with a note — or, under RESDET_REQUIRE_ALL / CI, a test named `name` fails saying why.
+ */
+export function withNative(backends: string[], name: string): string[] {
+  const why = missing('native');
+  if (why === null) return [...backends, 'native'];
+  requireWhen(why).test(`${name} on the native backend`, () => undefined);
+  return backends;
+}
