@@ -10,7 +10,7 @@ import * as YAML from 'yaml';
 import { loadConfig, ConfigError } from '../../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
 import { testTransforms, trainTransforms } from '../../detection/trainer';
-import { planImages } from '../../datasets/detection/pipeline/transforms';
+import { planImage, TransformOptions } from '../../datasets/detection/pipeline/transforms';
 import { Rng } from '../../engine/rng';
 import { tempDir } from '../helpers/temp_dir';
 
@@ -18,6 +18,8 @@ const CONFIGS = path.join(__dirname, '..', '..', 'configs');
 const DETECTOR_CONFIGS = fs.readdirSync(CONFIGS).filter((f) => /^(faster_rcnn_.*|demo)\.yaml$/.test(f));
 const load = (opts: { file?: string; sets?: string[] }) => loadConfig<DetectorConfig>({ defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA, ...opts });
 const images = Array.from({ length: 8 }, (_, i) => ({ width: 300 + i, height: 200 }));
+/** The per-image plans a training epoch draws, in order (planImages does the same over dataset records). */
+const planImages = (opts: TransformOptions, rng: Rng) => images.map((r) => planImage(r, opts, rng));
 
 describe('eval.metric', () => {
   test('no shipped detector config sets it, and every one loads without it', () => {
@@ -45,14 +47,14 @@ describe('data.photometric', () => {
     const cfg = load({});
     expect(cfg.data.photometric).toEqual({ brightness: 0, contrast: 0, saturation: 0 });
     expect(trainTransforms(cfg).jitter).toBeUndefined();
-    expect(planImages(images, trainTransforms(cfg), new Rng(1)).every((p) => p.jitter === undefined)).toBe(true);
+    expect(planImages(trainTransforms(cfg), new Rng(1)).every((p) => p.jitter === undefined)).toBe(true);
   });
 
   test('set from the command line, it reaches the training transforms and their per-image draws, not the test ones', () => {
     const cfg = load({ sets: ['data.photometric.brightness=0.4', 'data.photometric.contrast=0.2', 'data.photometric.saturation=0.1'] });
     expect(trainTransforms(cfg).jitter).toEqual({ brightness: 0.4, contrast: 0.2, saturation: 0.1 });
     expect(testTransforms(cfg).jitter).toBeUndefined();
-    const plans = planImages(images, trainTransforms(cfg), new Rng(3));
+    const plans = planImages(trainTransforms(cfg), new Rng(3));
     for (const p of plans) {
       expect(Math.abs(p.jitter!.brightness - 1)).toBeLessThanOrEqual(0.4);
       expect(Math.abs(p.jitter!.contrast - 1)).toBeLessThanOrEqual(0.2);
@@ -60,7 +62,7 @@ describe('data.photometric', () => {
     }
     expect(new Set(plans.map((p) => p.jitter!.brightness)).size).toBe(images.length);
     // one factor alone turns it on; the others stay at 1
-    const one = planImages(images, trainTransforms(load({ sets: ['data.photometric.brightness=0.3'] })), new Rng(3));
+    const one = planImages(trainTransforms(load({ sets: ['data.photometric.brightness=0.3'] })), new Rng(3));
     expect(one.every((p) => p.jitter!.contrast === 1 && p.jitter!.saturation === 1)).toBe(true);
   });
 

@@ -77,7 +77,9 @@ export function requireWhen(why: string | null): Gated {
     return { describe: describe.skip, test: test.skip, it: it.skip, why };
   }
   const message = `required (RESDET_REQUIRE_ALL or CI is set) but missing: ${why}`;
-  const failing = ((name: string) => test(name, () => { throw new Error(message); })) as unknown as jest.It;
+  const fail = (name: string) => test(name, () => { throw new Error(message); });
+  // test.each(table)(name, fn) too: one failing test per row would say the same thing, so one in all
+  const failing = Object.assign(fail, { each: () => (name: string) => fail(name) }) as unknown as jest.It;
   const failingGroup = ((name: string) => describe(name, () => { test('its requirements', () => { throw new Error(message); }); })) as unknown as jest.Describe;
   return { describe: failingGroup, test: failing, it: failing, why };
 }
