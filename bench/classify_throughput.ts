@@ -1,11 +1,11 @@
 /**
  * Training throughput of CIFAR ResNet-20 (img/s, median over timed steps after a warm-up) on resdet's
  * backends, side by side with PyTorch on the same machine in the same run when /usr/bin/python3 has torch
- * (../shared/bench/torch_resnet.py). Also watches for subnormal floats, which slow CPU training tenfold:
+ * (bench/reference/torch_resnet20.py, batch 128, 2 threads; said so when it cannot run). Also watches for subnormal floats, which slow CPU training tenfold:
  * it reports the step-time ratio late/early over a longer run and counts subnormal values in the weights and
  * momentum buffers at the end.
  *
- *   node dist/bench/classify_throughput.js [--backends wasm,cpu] [--steps 10] [--batch 64,128] [--long 150] [--json out.json]
+ *   node dist/bench/classify_throughput.js [--backends wasm,cpu] [--steps 10] [--batch 64,128] [--long 150] [--torch-runs 11] [--json out.json]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -50,12 +50,12 @@ async function measure(backend: string, shape: [number, number, number], batch: 
   return result;
 }
 
-function torchBaseline(): Record<string, unknown> | null {
-  const script = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_resnet.py');
-  if (!fs.existsSync(script) || !fs.existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', [script, '--only', 'r20_cifar_b128,r20_fmnist_b128', '--flush-denormal', '--threads', '2'], { encoding: 'utf8' });
-  if (r.status !== 0) return { error: (r.stderr || '').split('\n').filter(Boolean).slice(-1)[0] };
-  return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]);
+/** PyTorch's ResNet-20 training throughput measured now (bench/reference/torch_resnet20.py), or why it did not run. */
+function torchBaseline(): { measured: Record<string, unknown> } | { notRun: string } {
+  const script = path.resolve(__dirname, '..', '..', 'bench', 'reference', 'torch_resnet20.py');
+  const r = spawnSync('/usr/bin/python3', [script, '--flush-denormal', '--threads', '2', '--batch', '128', '--runs', arg('torch-runs', '11')], { encoding: 'utf8' });
+  if (r.status !== 0) return { notRun: (r.stderr || String(r.error ?? `exit code ${r.status}`)).trim().split('\n').slice(-1)[0] };
+  return { measured: JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) };
 }
 
 (async () => {
@@ -76,8 +76,10 @@ function torchBaseline(): Record<string, unknown> | null {
     }
   }
   const torch = torchBaseline();
-  if (torch) process.stdout.write(`pytorch (2 threads, flush-denormal): ${JSON.stringify(torch)}\n`);
-  const out = { date: new Date().toISOString(), resdet: rows, pytorch: torch };
+  process.stdout.write('measured' in torch
+    ? `pytorch, this run (bench/reference/torch_resnet20.py, 2 threads, flush-denormal): ${JSON.stringify(torch.measured)}\n`
+    : `pytorch: not run in this run (${torch.notRun})\n`);
+  const out = { date: new Date().toISOString(), resdet: rows, pytorch: 'measured' in torch ? torch.measured : null, pytorchNotRun: 'notRun' in torch ? torch.notRun : undefined };
   process.stdout.write(JSON.stringify(out) + '\n');
   const json = arg('json', '');
   if (json) fs.writeFileSync(json, JSON.stringify(out, null, 2) + '\n');

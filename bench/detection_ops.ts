@@ -1,13 +1,13 @@
 /**
- * Detection ops against torchvision's CPU ops on the same machine, the cases of
- * ../shared/bench/torch_ops.py: NMS 12,000 boxes IoU 0.7; batched NMS 20,000 boxes 80 classes IoU 0.5;
- * RoIAlign 512 RoIs 14x14 on 1x38x50x1024 (scale 1/16, sampling 0, aligned) forward and forward+backward;
- * box IoU 2000x50; and RoIPool on the RoIAlign case, forward and forward+backward (torchvision's figures from
- * bench/torch_roi_pool.py: torch_ops.py has no roi_pool). Median ms per backend (--backends, first one in the
- * ratio columns: wasm = the default offline, native = resdet's oneDNN addon when built, cpu), torchvision's
- * figures from running the scripts (2 threads) in the same run, or TORCH_BASELINES.md's when they cannot run
- * (none for RoIPool). Inputs follow torch_ops.py's generators (same distributions, resdet's Rng, not the same
- * numbers).
+ * Detection ops against torchvision's CPU ops on the same machine, the cases of bench/reference/torchvision_ops.py:
+ * NMS 12,000 boxes IoU 0.7; batched NMS 20,000 boxes 80 classes IoU 0.5; RoIAlign 512 RoIs 14x14 on 1x38x50x1024
+ * (scale 1/16, sampling 0, aligned) forward and forward+backward; RoIPool on the same case, forward and
+ * forward+backward; box IoU 2000x50. Median ms per backend (--backends, first one in the ratio columns: wasm =
+ * the default offline, native = resdet's oneDNN addon when built, cpu). torchvision's figures "this run" come
+ * only from running that script (2 threads, /usr/bin/python3 with torch + torchvision) in this invocation; when
+ * it cannot run (or with --no-torch) that column says so, and the stored figures of an idle machine are shown
+ * in their own column labelled with their date. Inputs follow the script's generators (same distributions,
+ * resdet's Rng, not the same numbers).
  *
  *   npx tsc -p . && node dist/bench/detection_ops.js [--runs 11] [--backends wasm,cpu | native,wasm] [--append bench/RESULTS.md] [--no-torch]
  */
@@ -24,18 +24,11 @@ import { batchedNms, nms } from '../detection/ops/nms';
 import { roiAlign } from '../detection/ops/roi_align';
 import { roiPool } from '../detection/ops/roi_pool';
 
-const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'torch_ops.py');
-const TORCH_POOL_SCRIPT = path.resolve(__dirname, '..', '..', 'bench', 'torch_roi_pool.py');
-/** TORCH_BASELINES.md, 2 threads (ms); it has no RoIPool figures. */
-const TORCH_FALLBACK: Record<string, number> = { nms: 95.1, batched: 22.3, raFwd: 474, raFwdBwd: 4890, iou: 0.42, rpFwd: NaN, rpFwdBwd: NaN };
-const TORCH_KEYS: Record<string, string> = {
-  nms: 'nms_12000_iou0.7',
-  batched: 'batched_nms_20000_80cls_iou0.5',
-  raFwd: 'roi_align_512x1024x14x14_fwd',
-  raFwdBwd: 'roi_align_512x1024x14x14_fwd_bwd',
-  iou: 'box_iou_2000x50',
-};
-const TORCH_POOL_KEYS: Record<string, string> = { rpFwd: 'roi_pool_512x1024x14x14_fwd', rpFwdBwd: 'roi_pool_512x1024x14x14_fwd_bwd' };
+const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', 'bench', 'reference', 'torchvision_ops.py');
+/** torchvision's figures on an idle machine, 2 threads (ms), measured on STORED_DATE; none for RoIPool. Never "this run". */
+const STORED_DATE = '2026-11-28';
+const TORCH_STORED: Record<string, number> = { nms: 95.1, batched: 22.3, raFwd: 474, raFwdBwd: 4890, iou: 0.42, rpFwd: NaN, rpFwdBwd: NaN };
+const NOT_RUN: Record<string, number> = { nms: NaN, batched: NaN, raFwd: NaN, raFwdBwd: NaN, iou: NaN, rpFwd: NaN, rpFwdBwd: NaN };
 const LABELS: Record<string, string> = {
   nms: 'NMS 12,000 boxes, IoU 0.7',
   batched: 'batched NMS 20,000 boxes, 80 classes, IoU 0.5',
@@ -81,7 +74,7 @@ async function timeOp(fn: () => Promise<unknown> | unknown, runs: number, cpu: R
 
 const normal = (rng: Rng) => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 
-/** torch_ops.py's jittered_boxes: n boxes around nCentres objects (30..300 px) in an 800x600 image. */
+/** torchvision_ops.py's boxes_around_objects: n boxes around nCentres objects (30..300 px) in an 800x600 image. */
 function jitteredBoxes(rng: Rng, n: number, nCentres: number): Float32Array {
   const [W, H] = [800, 600];
   const c = Array.from({ length: nCentres }, () => [rng.next() * 270 + 30, rng.next() * 270 + 30, rng.next() * W, rng.next() * H]);
@@ -121,7 +114,7 @@ async function benchBackend(name: string, runs: number, cpu: Record<string, numb
   const r = tf.tensor2d(rois, [512, 5]);
   const opts = { outputSize: [14, 14] as [number, number], spatialScale: 1 / 16, samplingRatio: 0, aligned: true };
   const dy = tf.ones([512, 14, 14, 1024]);
-  // the kernels run synchronously on cpu/wasm: no read-back of the 411 MB result (torch_ops.py reads none)
+  // the kernels run synchronously on cpu/wasm: no read-back of the 411 MB result (torchvision_ops.py reads none)
   res.raFwd = await timeMs(() => roiAlign(feat, r, opts).dispose(), runs, 'raFwd');
   const g = tf.grad((f: tf.Tensor) => roiAlign(f as tf.Tensor4D, r, opts));
   res.raFwdBwd = await timeMs(() => g(feat, dy).dispose(), Math.max(3, Math.floor(runs / 2)), 'raFwdBwd');
@@ -137,31 +130,20 @@ async function benchBackend(name: string, runs: number, cpu: Record<string, numb
   return res;
 }
 
-/** The figures of `keys` from one torchvision script's JSON line, or why it could not run. */
-function runScript(script: string, runs: number, keys: Record<string, string>): { figures: Record<string, number>; json: Record<string, unknown> } | string {
-  const p = spawnSync('/usr/bin/python3', [script, '--threads', '2', '--runs', String(runs)], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
+/** torchvision's figures measured now by bench/reference/torchvision_ops.py, or NaN for each with why it did not run. */
+function runTorch(runs: number): { figures: Record<string, number>; source: string } {
+  const p = spawnSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', '2', '--runs', String(runs)], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
+  let why = (p.stderr || String(p.error ?? `exit code ${p.status}`)).trim().split('\n').pop();
   if (p.status === 0) {
     try {
-      const j = JSON.parse(p.stdout.trim().split('\n').pop()!);
-      const figures: Record<string, number> = {};
-      for (const [k, key] of Object.entries(keys)) figures[k] = j[key].median_ms;
-      return { figures, json: j };
-    } catch {
-      /* fall through */
+      const j = JSON.parse(p.stdout.trim().split('\n').pop()!) as { torch: string; torchvision: string; ops: Record<string, { median_ms: number }>; kept: Record<string, number> };
+      const figures = Object.fromEntries(Object.keys(NOT_RUN).map((k) => [k, j.ops[k]?.median_ms ?? NaN]));
+      return { figures, source: `bench/reference/torchvision_ops.py --threads 2 --runs ${runs}, this run (torch ${j.torch}, torchvision ${j.torchvision}; NMS kept ${j.kept.nms}, batched NMS kept ${j.kept.batched})` };
+    } catch (e) {
+      why = `unreadable output: ${(e as Error).message}`;
     }
   }
-  return (p.stderr || String(p.error)).split('\n')[0];
-}
-
-function runTorch(runs: number): { figures: Record<string, number>; source: string } {
-  const ops = runScript(TORCH_SCRIPT, runs, TORCH_KEYS);
-  const pool = runScript(TORCH_POOL_SCRIPT, runs, TORCH_POOL_KEYS);
-  const figures = { ...TORCH_FALLBACK, ...(typeof ops === 'string' ? {} : ops.figures), ...(typeof pool === 'string' ? {} : pool.figures) };
-  const source = typeof ops === 'string'
-    ? `TORCH_BASELINES.md (torch_ops.py could not run: ${ops})`
-    : `torch_ops.py --threads 2 --runs ${runs} in this run (torch ${ops.json.torch}, torchvision ${ops.json.torchvision})`;
-  const poolSource = typeof pool === 'string' ? `RoIPool: n/a (bench/torch_roi_pool.py could not run: ${pool})` : `RoIPool: bench/torch_roi_pool.py in this run`;
-  return { figures, source: `${source}; ${poolSource}` };
+  return { figures: NOT_RUN, source: `not run in this run (bench/reference/torchvision_ops.py: ${why})` };
 }
 
 async function main(): Promise<void> {
@@ -172,20 +154,18 @@ async function main(): Promise<void> {
   const cpu: Record<string, Record<string, number>> = {};
   const load0 = os.loadavg()[0];
   for (const b of backends) ours[b] = await benchBackend(b, runs, (cpu[b] = {}));
-  const torch = process.argv.includes('--no-torch')
-    ? { figures: TORCH_FALLBACK, source: 'TORCH_BASELINES.md (--no-torch)' }
-    : runTorch(runs);
+  const torch = process.argv.includes('--no-torch') ? { figures: NOT_RUN, source: 'not run in this run (--no-torch)' } : runTorch(runs);
   const load1 = os.loadavg()[0];
-  const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const fmt = (v: number) => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a');
   const w = backends[0];
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const head = [`op`, `resdet ${w} (ms)`, `resdet ${w} CPU (ms)`, ...backends.slice(1).map((b) => `resdet ${b} (ms)`),
-    'torchvision, this run (ms)', 'torchvision, quiet machine (ms)', `${w} / torch this run`, `${w} CPU / torch quiet`];
+    'torchvision, this run (ms)', `torchvision, stored ${STORED_DATE}, idle machine (ms)`, `${w} / torch this run`, `${w} CPU / torch stored`];
   const lines = [row(head), row(head.map((_, i) => (i ? '---:' : '---')))];
   for (const k of Object.keys(LABELS)) {
     lines.push(row([LABELS[k], fmt(ours[w][k]), fmt(cpu[w][k]), ...backends.slice(1).map((b) => fmt(ours[b][k])),
-      fmt(torch.figures[k]), fmt(TORCH_FALLBACK[k]), ratio(ours[w][k], torch.figures[k]), ratio(cpu[w][k], TORCH_FALLBACK[k])]));
+      fmt(torch.figures[k]), fmt(TORCH_STORED[k]), ratio(ours[w][k], torch.figures[k]), ratio(cpu[w][k], TORCH_STORED[k])]));
   }
   const kept = backends.map((b) => `${b}: NMS kept ${ours[b].nmsKept}, batched NMS kept ${ours[b].batchedKept}`).join('; ');
   const table = lines.join('\n');
@@ -193,7 +173,7 @@ async function main(): Promise<void> {
   console.log(`torchvision: ${torch.source}; ${kept}`);
   const loadNote = `load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end`;
   console.log(loadNote);
-  console.log(JSON.stringify({ resdet: ours, resdetCpu: cpu, torch: torch.figures, load: [load0, load1] }));
+  console.log(JSON.stringify({ resdet: ours, resdetCpu: cpu, torch: torch.figures, torchSource: torch.source, torchStored: { date: STORED_DATE, figures: TORCH_STORED }, load: [load0, load1] }));
   if (append) {
     const cpus = os.cpus();
     const section = [
@@ -205,7 +185,7 @@ async function main(): Promise<void> {
         `(fwd+bwd ${Math.max(3, Math.floor(runs / 2))}, IoU ${Math.max(runs, 101)}). Goal: within 2x of torchvision on the default backend.`,
       `torchvision: ${torch.source}. Inputs from the same generators with a different RNG (${kept}).`,
       `Wall-clock medians; "CPU" = resdet's process CPU time per call (${loadNote}: other jobs shared the 2 cores, so`,
-      'wall times of both sides are inflated; "quiet machine" = TORCH_BASELINES.md, torch_ops.py with 2 threads on an idle machine).',
+      `wall times of both sides are inflated; "stored" = torchvision with 2 threads on an idle machine on ${STORED_DATE}, not measured in this run; "-" = none).`,
       `Command: \`npx tsc -p . && node dist/bench/detection_ops.js --backends ${backends.join(',')} --runs ${runs} --append bench/RESULTS.md\``,
       '',
       table,

@@ -1,9 +1,10 @@
 /**
  * Images/s of resdet's detection training pipeline (sharp decode of a 500x375 JPEG, resize to shorter side 600
  * → 800x600, random horizontal flip, normalise to float32 with ImageNet mean/std, through BatchProducer with
- * batch size 1) on the 200 JPEGs made by ../shared/bench/pil_pipeline.py, next to that script's PIL +
- * torchvision figures (one process, DataLoader with 2 workers) measured in the same run on the same files.
- * Both: images/s = 200 / median time of one pass, after warm-up passes.
+ * batch size 1) on the 200 JPEGs made by bench/reference/pil_pipeline.py, next to that script's PIL +
+ * torchvision figures (one process, DataLoader with 2 workers) measured in the same run on the same files — or,
+ * when it cannot run (no torch) or with --no-pil, a line saying they were not measured. Both: images/s = 200 /
+ * median time of one pass, after warm-up passes.
  *
  *   node dist/bench/detection_pipeline.js [--dir DIR] [--runs 5] [--warmup 2] [--workers <cores>] [--concurrency 2/worker] [--prefetch 8]
  *                                         [--batch 1] [--resizer auto|sharp|js] [--fresh-buffers] [--no-pil] [--json out.json]
@@ -39,16 +40,23 @@ async function main() {
   const batch = Number(arg('batch', '1'));
   const resizer = arg('resizer', 'auto') as Resizer;
   const reuseBuffers = !process.argv.includes('--fresh-buffers');
-  const script = arg('pil-script', path.join(ROOT, '..', 'shared', 'bench', 'pil_pipeline.py'));
+  const script = arg('pil-script', path.join(ROOT, 'bench', 'reference', 'pil_pipeline.py'));
+  const python = (extra: string[]) => spawnSync('/usr/bin/python3', [script, '--dir', dir, ...extra], { encoding: 'utf8' });
+  const why = (r: ReturnType<typeof python>) => (r.stderr || String(r.error ?? `exit code ${r.status}`)).trim().split('\n').pop();
 
   let pil: Record<string, unknown> | null = null;
+  let pilNotRun = '--no-pil';
   if (!process.argv.includes('--no-pil')) {
-    const r = spawnSync('/usr/bin/python3', [script, '--dir', dir, '--threads', '2', '--runs', String(runs), '--warmup', String(warmup)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
-    pil = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const r = python(['--threads', '2', '--runs', String(runs), '--warmup', String(warmup)]);
+    if (r.status === 0) pil = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    else pilNotRun = `${script}: ${why(r)}`;
   }
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 200).map((f) => path.join(dir, f));
-  if (files.length === 0) throw new Error(`no JPEGs in ${dir}: run without --no-pil once to make them`);
+  const jpegs = () => (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((f) => f.endsWith('.jpg')).sort().slice(0, 200).map((f) => path.join(dir, f));
+  if (jpegs().length === 0) {
+    const r = python(['--images-only']); // PIL and numpy are enough to make the images
+    if (r.status !== 0) throw new Error(`no JPEGs in ${dir} and ${script} could not make them: ${why(r)}`);
+  }
+  const files = jpegs();
   const records: DatasetRecord[] = [];
   for (const f of files) {
     const m = await sharp(f).metadata();
@@ -83,6 +91,7 @@ async function main() {
     pil,
   };
   console.log(JSON.stringify(res));
+  if (!pil) console.log(`PIL + torchvision: not measured in this run (${pilNotRun})`);
   const out = arg('json', '');
   if (out) fs.writeFileSync(out, JSON.stringify(res, null, 2) + '\n');
 }

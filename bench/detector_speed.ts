@@ -1,12 +1,13 @@
 /**
  * Faster R-CNN speed at the paper's scale: a 3x600x800 image, batch 1, ResNet-50, random weights — inference
  * ms/image and training ms/step per backend, peak RSS and the tensor count across steps, next to
- * torchvision built the same way (`../shared/bench/torch_detector.py`, run in the same invocation).
+ * torchvision built the same way (bench/reference/torchvision_faster_rcnn.py, run in the same invocation with the
+ * first --proposals and --rois; when it cannot run, or with --no-torch, a line says it was not measured).
  *
- * Built as torchvision's baseline is (torch_detector.py): random init, every layer trainable, batch norm in
- * training mode (frozen batch norm with random weights diverges: NaN at the 2nd step), SGD lr 0.01 momentum 0.9.
- * Random weights leave a random RPN whose proposals collapse in NMS, so — as torch_detector.py's
- * "1000props" figures do — the RPN's NMS is switched off (threshold 1.01) and the box head gets exactly
+ * Built as the torchvision reference is: random init, every layer trainable, batch norm in training mode
+ * (frozen batch norm with random weights diverges: NaN at the 2nd step), SGD lr 0.01 momentum 0.9.
+ * Random weights leave a random RPN whose proposals collapse in NMS, so — on both sides — the RPN's NMS is
+ * switched off (threshold 1.01) and the box head gets exactly
  * `--proposals` test proposals (the script checks the count); training samples `--rois` RoIs per image
  * (torchvision's default 512; the paper's 128). Each backend runs in its own child process so that peak RSS is
  * its own. `--steps-flat N` runs N more training steps and reports the tensor count before and after.
@@ -31,7 +32,7 @@ import { ImageTargets } from '../detection/structures';
 import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TORCH_SCRIPT = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_detector.py');
+const TORCH_SCRIPT = path.resolve(ROOT, 'bench', 'reference', 'torchvision_faster_rcnn.py');
 const H = 600;
 const W = 800;
 const NUM_CLASSES = 20;
@@ -63,7 +64,7 @@ async function timeMs(fn: () => unknown, runs: number, warmup: number): Promise<
   return ts;
 }
 
-// three GT boxes as torch_detector.py, labels in 0..19
+// three GT boxes, as the torchvision reference's (its labels count background: 4, 8, 13)
 const TARGETS: ImageTargets[] = [{
   boxes: Float32Array.from([50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580]),
   labels: Int32Array.from([3, 7, 12]),
@@ -165,14 +166,28 @@ async function child(backend: string): Promise<BackendFigures> {
   return figures;
 }
 
-function runTorch(): Record<string, unknown> | null {
-  if (process.argv.includes('--no-torch') || !fs.existsSync(TORCH_SCRIPT)) return null;
+interface TorchFigures {
+  torchvision: string;
+  threads: number;
+  infer: { median_ms: number };
+  infer_rois_to_box_head: number;
+  box_head: { median_ms: number };
+  box_head_rois: number;
+  train?: { median_ms: number };
+  train_rois_to_box_head?: number;
+}
+
+/** torchvision's figures measured now, or why they were not. */
+function runTorch(): { measured: TorchFigures } | { notRun: string } {
+  if (process.argv.includes('--no-torch')) return { notRun: '--no-torch' };
+  const args = [TORCH_SCRIPT, '--layout', layout(), '--threads', String(os.cpus().length), '--flush-denormal', '--runs', arg('--runs', '3'),
+    '--warmup', arg('--warmup', '1'), '--proposals', String(list(arg('--proposals', '1000,300'))[0]), '--rois', String(list(arg('--rois', '512,128'))[0])];
   try {
-    const out = execFileSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', String(os.cpus().length), '--only', layout(), '--flush-denormal', '--batches', '1', '--runs', arg('--runs', '3')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    return JSON.parse(out.trim().split('\n').pop() as string);
+    const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    return { measured: JSON.parse(out.trim().split('\n').pop() as string) };
   } catch (e) {
-    console.error(`torchvision baseline did not run: ${(e as Error).message.split('\n')[0]}`);
-    return null;
+    const err = e as { stderr?: string; message: string };
+    return { notRun: (err.stderr || err.message).trim().split('\n').pop() as string };
   }
 }
 
@@ -193,21 +208,23 @@ async function main(): Promise<void> {
     results.push(JSON.parse(r.stdout.trim().split('\n').pop() as string));
   }
   const torch = runTorch();
-  const report = { date: new Date().toISOString(), load_avg_start: load0, load_avg_end: os.loadavg()[0], image: `1x${H}x${W}x3`, results, torch };
+  const report = { date: new Date().toISOString(), load_avg_start: load0, load_avg_end: os.loadavg()[0], image: `1x${H}x${W}x3`, results,
+    torch: 'measured' in torch ? torch.measured : null, torch_not_run: 'notRun' in torch ? torch.notRun : undefined };
   const rows = results.flatMap((f) => [
     ...Object.entries(f.infer).map(([k, v]) => `| ${f.description} | inference, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/image | ${f.peak_rss_mib.toFixed(0)} MiB |`),
     ...Object.entries(f.train).map(([k, v]) => `| ${f.description} | training step, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/step | tensors ${f.tensors_before_train} → ${f.tensors_after_train} |`),
   ]);
   console.log(`${path.basename(CONFIG)}, 1x3x${H}x${W}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
-  if (torch) {
-    const t = (torch as Record<string, Record<string, unknown>>)[layout()] ?? {};
-    const ms = (k: string) => (t[k] as { median_ms?: number } | undefined)?.median_ms;
-    const trows: string[] = [];
-    const who = `torchvision ${torch.torchvision}, ${torch.threads} threads`;
-    if (ms('infer_1img_1000props') !== undefined) trows.push(`| ${who} | inference, RPN NMS off (${t.infer_1000props_rois_to_box_head_last} RoIs reached the box head) | ${ms('infer_1img_1000props')!.toFixed(0)} ms/image | |`);
-    if (ms('roi_heads_only_1000props') !== undefined) trows.push(`| ${who} | box head alone on 1000 proposals | ${ms('roi_heads_only_1000props')!.toFixed(0)} ms | |`);
-    if (ms('train_b1') !== undefined) trows.push(`| ${who} | training step, ${t.train_b1_rois_to_box_head_last} rois | ${ms('train_b1')!.toFixed(0)} ms/step | |`);
-    console.log(trows.join('\n'));
+  if ('measured' in torch) {
+    const t = torch.measured;
+    const who = `torchvision ${t.torchvision}, ${t.threads} threads, this run`;
+    console.log([
+      `| ${who} | inference, RPN NMS off (${t.infer_rois_to_box_head} RoIs reached the box head) | ${t.infer.median_ms.toFixed(0)} ms/image | |`,
+      `| ${who} | box head alone on ${t.box_head_rois} proposals | ${t.box_head.median_ms.toFixed(0)} ms | |`,
+      ...(t.train ? [`| ${who} | training step, ${t.train_rois_to_box_head} RoIs | ${t.train.median_ms.toFixed(0)} ms/step | |`] : []),
+    ].join('\n'));
+  } else {
+    console.log(`torchvision: not measured in this run (${torch.notRun})`);
   }
   const out = arg('--json', '');
   if (out) fs.writeFileSync(out, JSON.stringify(report, null, 2));

@@ -1,19 +1,6 @@
 #!/usr/bin/env node
-/** The resdet command line. Each command lives in bin/commands/; this file only assembles them. */
-import { Command } from 'commander';
-import { classifyCommand } from './commands/classify';
-import { weightsCommand } from './commands/weights';
-import { demoCommand } from './commands/demo';
-import { dataCommand } from './commands/data';
-import { trainCommand } from './commands/train';
-import { predictCommand } from './commands/predict';
-import { finetuneCommand } from './commands/finetune';
-import { evalCommand } from './commands/eval';
-import { doctorCommand } from './commands/doctor';
-import { benchCommand } from './commands/bench';
-import { reproduceCommand } from './commands/reproduce';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { version } = require('../../package.json');
+/** The resdet command line: the command tree of bin/program.ts, run on the process's arguments. */
+import { resdetProgram } from './program';
 
 // a reader that goes away (`resdet … | head -1`) is not an error: stop quietly, as Unix tools do
 for (const stream of [process.stdout, process.stderr]) {
@@ -23,29 +10,4 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = new Command('resdet')
-  .description('Object detection on deep residual networks: ResNet backbones, Faster R-CNN, VOC/COCO, on TensorFlow.js')
-  .version(version)
-  .showHelpAfterError();
-
-program.addCommand(classifyCommand());
-program.addCommand(weightsCommand());
-program.addCommand(demoCommand());
-program.addCommand(dataCommand());
-program.addCommand(evalCommand());
-program.addCommand(trainCommand());
-program.addCommand(predictCommand());
-program.addCommand(finetuneCommand());
-program.addCommand(doctorCommand());
-program.addCommand(benchCommand());
-program.addCommand(reproduceCommand());
-
-// usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
-// (commands added with addCommand do not inherit the root's exit handling)
-const exitTwo = (c: Command): void => {
-  c.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  c.commands.forEach(exitTwo);
-};
-exitTwo(program);
-
-program.parseAsync(process.argv);
+resdetProgram().parseAsync(process.argv);

@@ -38,6 +38,11 @@ export interface DetectorConfig {
      */
     resize: 'sharp' | 'torch-bilinear';
     includeDifficult: boolean;
+    /**
+     * photometric jitter of training images: per image, brightness, contrast and saturation factors drawn
+     * uniformly in [1 - x, 1 + x] (datasets/detection/pipeline/transforms.ts); all 0 (the default) = off
+     */
+    photometric: { brightness: number; contrast: number; saturation: number };
   };
   solver: {
     maxIters: number;
@@ -52,8 +57,12 @@ export interface DetectorConfig {
     warmupFactor: number;
   };
   checkpoint: { period: number };
-  /** periodic evaluation on data.test every `period` iterations (0: only at the end); metric by dataset */
-  eval: { period: number; metric: 'auto' | 'voc07' | 'voc_area' | 'coco'; limit: number | null };
+  /**
+   * periodic evaluation on data.test every `period` iterations (0: only at the end), on at most `limit` images;
+   * it always reports VOC07 mAP@0.5 and COCO AP. (`eval.metric`, which chose nothing, is still accepted in old
+   * configs and run folders and has no effect.)
+   */
+  eval: { period: number; limit: number | null };
 }
 
 export const DETECTOR_DEFAULTS: DetectorConfig = {
@@ -119,6 +128,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     normalization: 'torchvision',
     resize: 'sharp',
     includeDifficult: false,
+    photometric: { brightness: 0, contrast: 0, saturation: 0 },
   },
   solver: {
     maxIters: 80000,
@@ -132,7 +142,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     warmupFactor: 0.001,
   },
   checkpoint: { period: 5000 },
-  eval: { period: 0, metric: 'auto', limit: null },
+  eval: { period: 0, limit: null },
 };
 
 const num = { type: 'number' };
@@ -212,6 +222,7 @@ export const DETECTOR_SCHEMA = obj({
     normalization: { enum: ['torchvision', 'msra'] },
     resize: { enum: ['sharp', 'torch-bilinear'] },
     includeDifficult: { type: 'boolean' },
+    photometric: obj({ brightness: frac, contrast: frac, saturation: frac }),
   }),
   solver: obj({
     maxIters: posInt,
@@ -225,5 +236,6 @@ export const DETECTOR_SCHEMA = obj({
     warmupFactor: num,
   }),
   checkpoint: obj({ period: posInt }),
+  // metric: accepted for old configs and run folders, read nowhere (see DetectorConfig.eval)
   eval: obj({ period: nnInt, metric: { enum: ['auto', 'voc07', 'voc_area', 'coco'] }, limit: nullable(posInt) }),
 });

@@ -89,7 +89,6 @@ const TORCHVISION_FASTER_RCNN = {
     normalization: 'torchvision',
     resize: 'torch-bilinear',
   },
-  eval: { metric: 'coco' },
 };
 
 const FPN_BLOCK_FILE = /^backbone\.fpn\.(inner|layer)_blocks\.(\d+)\.0\.(weight|bias)$/;

@@ -44,7 +44,10 @@ export interface TrainDetectorResult extends Omit<TrainingResult, 'last'> {
 }
 
 export function trainTransforms(cfg: DetectorConfig): TransformOptions {
-  return { shortSides: cfg.data.shortSides, maxSize: cfg.data.maxSize, flip: cfg.data.flip, normalization: cfg.data.normalization, resize: cfg.data.resize, includeDifficult: cfg.data.includeDifficult };
+  const { shortSides, maxSize, flip, normalization, resize, includeDifficult, photometric } = cfg.data;
+  // jitter only when asked for: drawing its factors would change the random stream of runs without it
+  const jitter = Object.values(photometric).some((x) => x > 0) ? { ...photometric } : undefined;
+  return { shortSides, maxSize, flip, normalization, resize, includeDifficult, ...(jitter ? { jitter } : {}) };
 }
 
 export function testTransforms(cfg: DetectorConfig): TransformOptions {

@@ -15,6 +15,8 @@ import { KernelProfile, formatProfile, profileKernels } from '../../engine/kerne
 import { atomicWrite } from '../../engine/atomic_write';
 import { archSpec } from '../../backbone/archs';
 import { buildResNet } from '../../backbone/resnet';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 interface BenchFlags {
   arch: string;
@@ -45,12 +47,12 @@ export function benchCommand(): Command {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .showHelpAfterError()
     .description('throughput of a classification ResNet on random data: inference or training steps per second')
-    .requiredOption('--arch <name>', 'architecture, e.g. resnet20 (CIFAR: 10 classes) or resnet50 (ImageNet: 1000 classes)')
-    .requiredOption('--mode <mode>', 'infer (eval mode, forward, logits read back) | train (forward + backward + SGD)')
-    .requiredOption('--batch <n>', 'images per step')
+    .requiredOption('--arch <name>', required('architecture, e.g. resnet20 (CIFAR: 10 classes) or resnet50 (ImageNet: 1000 classes)'))
+    .requiredOption('--mode <mode>', required('infer (eval mode, forward, logits read back) | train (forward + backward + SGD)'))
+    .requiredOption('--batch <n>', required('images per step'))
     .option('--size <n>', 'input height and width (default: 32 for CIFAR nets, 224 for ImageNet nets)')
     .option('--channels <n>', 'input channels', '3')
-    .option('--backend <name>', 'auto | tensorflow | native | wasm | cpu (default: $RESDET_BACKEND or auto)')
+    .addOption(backendOption())
     .option('--steps <n>', 'timed steps (the median is reported)', '7')
     .option('--warmup <n>', 'untimed steps first', '2')
     .option('--json <file>', 'also write the result as JSON')

@@ -15,6 +15,8 @@ import { evaluateClassifier } from '../../backbone/classifier/evaluate';
 import { archSpec } from '../../backbone/archs';
 import { openClassificationDataset, preprocessImagenet } from '../../datasets/classification';
 import { decodeRgb } from '../../datasets/classification/decode';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 interface TrainFlags {
   config?: string;
@@ -79,7 +81,7 @@ export function classifyCommand(): Command {
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, metrics.json)', 'runs/classify')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: $RESDET_BACKEND or auto)')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (configArg: string | undefined, flags: TrainFlags) => {
@@ -99,14 +101,14 @@ export function classifyCommand(): Command {
   cmd
     .command('eval')
     .description('accuracy of a classifier checkpoint on a dataset split')
-    .requiredOption('--weights <path>', 'checkpoint file or run folder (its latest checkpoint)')
+    .requiredOption('--weights <path>', required('checkpoint file or run folder (its latest checkpoint)'))
     .option('--dataset <name>', 'fashion-mnist | cifar10 | folder', 'fashion-mnist')
     .option('--data <dir>', 'dataset folder')
     .option('--split <name>', 'train | test', 'test')
     .option('--limit <n>', 'first N images', intFlag('--limit'))
     .option('--batch-size <n>', 'batch size', intFlag('--batch-size'), 256)
     .option('--json <file>', 'write {"top1","top5","images"} here')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (f: { weights: string; dataset: string; data?: string; split: string; limit?: number; batchSize: number; json?: string; backend?: string; quiet?: boolean }) => {
@@ -132,11 +134,11 @@ export function classifyCommand(): Command {
     .command('predict')
     .description('top-5 classes of images (torchvision preprocessing for ImageNet weights)')
     .argument('<images...>', 'image files')
-    .requiredOption('--weights <path>', 'torchvision .pth/.safetensors, a resdet checkpoint or run folder')
+    .requiredOption('--weights <path>', required('torchvision .pth/.safetensors, a resdet checkpoint or run folder'))
     .option('--arch <name>', 'architecture (required for torchvision files)')
     .option('--top <k>', 'how many classes to print', intFlag('--top'), 5)
     .option('--json <file>', 'write the predictions as JSON')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .action(
       action(async (images: string[], f: { weights: string; arch?: string; top: number; json?: string; backend?: string }) => {
         await initBackend(f.backend);

@@ -10,6 +10,7 @@ import { deepMerge } from '../../run/config';
 import { atomicWrite } from '../../engine/atomic_write';
 import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../../backbone/classifier/config';
 import { trainClassifier } from '../../backbone/classifier/train';
+import { backendOption } from '../backend_option';
 
 export function classifyDemoCommand(): Command {
   return new Command('demo')
@@ -17,7 +18,7 @@ export function classifyDemoCommand(): Command {
     .option('--out <dir>', 'run folder', 'runs/classify-demo')
     .option('--images <n>', 'training images', intFlag('--images'), 4000)
     .option('--test-images <n>', 'test images', intFlag('--test-images'), 2000)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .action(
       action(async (f: { out: string; images: number; testImages: number; backend?: string }) => {
         const cfg: ClassifierConfig = deepMerge(CLASSIFIER_DEFAULTS, {

@@ -12,6 +12,8 @@ import { drawBoxes, recordObjects } from '../../datasets/detection/draw';
 import { drawnPaths } from '../../datasets/detection/drawn_paths';
 import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 import { DatasetError } from '../../datasets/classification/types';
+import { classesOption } from '../class_list';
+import { required } from '../required';
 
 interface DatasetFlags {
   format?: DetectionFormat;
@@ -51,10 +53,11 @@ export function dataCommand(): Command {
     .argument('<dataset>', 'dataset folder or annotation file')
     .addOption(formatOption())
     .option('--split <name>', 'VOC: trainval or voc_2007_trainval+voc_2012_trainval; COCO: train2017; YOLO: sub-folder')
+    .addOption(classesOption('class names, comma-separated (CSV, YOLO, and VOC folders without classes.txt)'))
     .option('--no-decode', 'read image headers only (skip the full decode that finds truncated files)')
     .action(
-      action(async (dataset: string, f: DatasetFlags & { decode: boolean }) => {
-        const ds = await openDetectionDataset(dataset, openOptions(f));
+      action(async (dataset: string, f: DatasetFlags & { decode: boolean; classes?: string[] }) => {
+        const ds = await openDetectionDataset(dataset, { ...openOptions(f), classes: f.classes });
         const log = new ProblemLog();
         if (f.decode) await checkImages(ds, log);
         const problems = [...ds.problems, ...log.problems];
@@ -70,8 +73,8 @@ export function dataCommand(): Command {
     .command('convert')
     .description('write a dataset as COCO, VOC or YOLO (lossless where the target allows; says what was dropped)')
     .argument('<dataset>', 'dataset folder or annotation file')
-    .addOption(new Option('--to <format>', 'target format').choices(TARGET_FORMATS).makeOptionMandatory())
-    .requiredOption('--out <dir>', 'output folder')
+    .addOption(new Option('--to <format>', required('target format')).choices(TARGET_FORMATS).makeOptionMandatory())
+    .requiredOption('--out <dir>', required('output folder'))
     .addOption(formatOption())
     .option('--split <name>', 'split to read (as for check)')
     .option('--split-name <name>', 'split name in the output (default: from the source)')
@@ -89,8 +92,8 @@ export function dataCommand(): Command {
   cmd
     .command('synth')
     .description('make a deterministic synthetic detection dataset (real JPEGs + annotations)')
-    .requiredOption('--out <dir>', 'output folder')
-    .requiredOption('--images <n>', 'number of images', flag(intFlag('--images')))
+    .requiredOption('--out <dir>', required('output folder'))
+    .requiredOption('--images <n>', required('number of images'), flag(intFlag('--images')))
     .option('--seed <s>', 'random seed', flag(numFlag('--seed')), 0)
     .addOption(new Option('--format <format>', 'layout').choices(['coco', 'voc']).default('coco'))
     .addOption(new Option('--source <source>', 'what to draw').choices(['shapes', 'fashion-mnist']).default('shapes'))
@@ -108,7 +111,7 @@ export function dataCommand(): Command {
     .command('show')
     .description('draw boxes and labels on the first images of a dataset')
     .argument('<dataset>', 'dataset folder or annotation file')
-    .requiredOption('--out <dir>', 'output folder for the drawn images')
+    .requiredOption('--out <dir>', required('output folder for the drawn images'))
     .option('--limit <n>', 'number of images', flag(intFlag('--limit')), 16)
     .addOption(formatOption())
     .option('--split <name>', 'split to read (as for check)')

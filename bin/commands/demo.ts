@@ -8,6 +8,7 @@ import { action, collect, intFlag } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { runDemo } from '../../detection/demo';
 import { loadDetectorConfig } from './train';
+import { backendOption } from '../backend_option';
 
 /**
  * Iterations on the slow backends (wasm, cpu) unless --max-iters says otherwise, against the config's full
@@ -25,7 +26,7 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'demo folder', 'runs/demo')
     .option('--train-images <n>', 'synthetic training images', intFlag('--train-images'), 600)
     .option('--val-images <n>', 'synthetic validation images', intFlag('--val-images'), 100)
-    .option('--backend <name>', 'auto | tensorflow | native | wasm | cpu')
+    .addOption(backendOption())
     .option('--max-iters <n>', `training iterations (default: the config's on native/tensorflow, ${SLOW_BACKEND_DEMO_ITERS} on wasm/cpu)`, intFlag('--max-iters'))
     .option('--resume', 'continue an interrupted demo run')
     .option('--quiet', 'no progress output')

@@ -6,6 +6,7 @@ import { action } from '../errors';
 import { readCocoDetections, readCocoGroundTruth } from '../../eval/coco/coco_load';
 import { evaluateCoco } from '../../eval/coco/coco_eval';
 import { categoryTable, cocoJsonReport, summaryLines, unknownCategoryNote } from '../../eval/coco/coco_report';
+import { required } from '../required';
 
 interface Flags extends AnalysisFlags {
   gt: string;
@@ -19,8 +20,8 @@ interface Flags extends AnalysisFlags {
 export function evalCocoCommand(): Command {
   const cmd = new Command('coco')
     .description('COCO bbox evaluation (pycocotools COCOeval semantics): the 12 summary numbers and per-category AP')
-    .requiredOption('--gt <file>', 'ground truth, e.g. instances_val2017.json')
-    .requiredOption('--results <file>', 'results list [{"image_id","category_id","bbox":[x,y,w,h],"score"}]')
+    .requiredOption('--gt <file>', required('ground truth, e.g. instances_val2017.json'))
+    .requiredOption('--results <file>', required('results list [{"image_id","category_id","bbox":[x,y,w,h],"score"}]'))
     .option('--json <file>', 'write {"stats":[12 numbers],"perCategory":[…]} here')
     .option('--img-ids <ids>', 'evaluate only these image ids (comma-separated)', numberList('--img-ids'))
     .option('--cat-ids <ids>', 'evaluate only these category ids (comma-separated)', numberList('--cat-ids'))

@@ -25,11 +25,13 @@ function testSpec(test: DatasetSpec, f: { data?: string; format?: DetectionForma
   const format = f.format ?? detectFormat(f.data);
   return { ...test, path: f.data, format, split: f.split ?? (format === test.format ? test.split : null) };
 }
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 export function evalModelCommand(): Command {
   return new Command('model')
     .description("evaluate a detector checkpoint on its config's test split (COCO AP and VOC mAP@0.5)")
-    .requiredOption('--weights <path>', 'detector checkpoint or run folder')
+    .requiredOption('--weights <path>', required('detector checkpoint or run folder'))
     .option('--config <file>', "config whose data.test to use (default: the checkpoint's own)")
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
     .option('--split <name>', "dataset split to evaluate (default: the config's data.test.split)")
@@ -38,7 +40,7 @@ export function evalModelCommand(): Command {
     .option('--limit <n>', 'first N images', intFlag('--limit'))
     .option('--out <dir>', 'where detections.json and the devkit results go (default: <run>/eval)')
     .option('--json <file>', 'write the metrics as JSON')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (f: { weights: string; config?: string; set: string[]; split?: string; data?: string; format?: DetectionFormat; limit?: number; out?: string; json?: string; backend?: string; quiet?: boolean }) => {

@@ -11,6 +11,8 @@ import { readVocResultsDir } from '../../eval/voc/voc_results_files';
 import { readVocResultsJson } from '../../eval/voc/voc_results_json';
 import { VocMetric } from '../../eval/voc/voc_types';
 import { vocClassNames } from '../../datasets/detection/voc';
+import { required } from '../required';
+import { classesOption } from '../class_list';
 
 interface Flags extends AnalysisFlags {
   root: string;
@@ -26,20 +28,14 @@ function metricFlag(v: string): VocMetric {
   return v;
 }
 
-function classList(v: string): string[] {
-  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new InvalidArgumentError('give class names separated by commas.');
-  return names;
-}
-
 export function evalVocCommand(): Command {
   const cmd = new Command('voc')
     .description('Pascal VOC detection AP (py-faster-rcnn voc_eval: IoU > 0.5, +1 pixel convention, difficult objects ignored)')
-    .requiredOption('--root <dir>', 'VOC year folder with Annotations/ and ImageSets/Main/, e.g. VOCdevkit/VOC2007')
+    .requiredOption('--root <dir>', required('VOC year folder with Annotations/ and ImageSets/Main/, e.g. VOCdevkit/VOC2007'))
     .option('--imageset <name>', 'image set: ImageSets/Main/<name>.txt', 'test')
-    .requiredOption('--results <dir|file>', 'folder of comp4_det_<set>_<class>.txt files, or a JSON list [{"image_id","category","bbox":[x,y,w,h],"score"}]')
+    .requiredOption('--results <dir|file>', required('folder of comp4_det_<set>_<class>.txt files, or a JSON list [{"image_id","category","bbox":[x,y,w,h],"score"}]'))
     .option('--metric <07|area>', '07: 11-point AP; area: area under the precision envelope (default: 07 for VOC2007, else area)', metricFlag)
-    .option('--classes <a,b,c>', 'classes to evaluate (default: classes.txt in --root, else the 20 VOC classes)', classList)
+    .addOption(classesOption('classes to evaluate (default: classes.txt in --root, else the 20 VOC classes)', '--classes <a,b,c>'))
     .option('--json <file>', 'write {"metric","map","ap":{class: AP}} here');
   return withAnalysisFlags(cmd, false).action(
     action(async (f: Flags) => {

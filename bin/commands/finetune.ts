@@ -13,17 +13,20 @@ import { finetuneConfig, loadTransferable, startingPoint } from '../../detection
 import { openDetectorDataset } from '../../detection/open_dataset';
 import { SkippedImages } from '../../datasets/detection/skipped_images';
 import { loadDetectorConfig } from './train';
+import { classesOption } from '../class_list';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 export function finetuneCommand(): Command {
   return new Command('finetune')
     .description('fine-tune a detector checkpoint (or ImageNet backbone weights) on a custom dataset')
-    .requiredOption('--weights <path>', 'detector checkpoint / run folder, or ImageNet weights (.pth/.safetensors) with --arch')
-    .requiredOption('--data <path>', 'training dataset (COCO JSON or folder, VOC folder, CSV, YOLO folder)')
+    .requiredOption('--weights <path>', required('detector checkpoint / run folder, or ImageNet weights (.pth/.safetensors) with --arch'))
+    .requiredOption('--data <path>', required('training dataset (COCO JSON or folder, VOC folder, CSV, YOLO folder)'))
     .option('--format <name>', 'voc | coco | csv | yolo (default: detected)')
     .option('--split <name>', 'training split (VOC image set, COCO split)')
     .option('--val <path>', 'validation dataset (default: the training data)')
     .option('--val-split <name>', 'validation split')
-    .option('--classes <names>', 'class names, comma-separated (CSV, YOLO, and VOC folders without classes.txt)')
+    .addOption(classesOption('class names, comma-separated (CSV, YOLO, and VOC folders without classes.txt)'))
     .option('--arch <name>', 'architecture when --weights holds ImageNet weights', 'resnet50')
     .option('--config <file>', 'base config when starting from ImageNet weights')
     .option('--iters <n>', 'training iterations (default: about 12 passes over the data)', intFlag('--iters'))
@@ -31,11 +34,11 @@ export function finetuneCommand(): Command {
     .option('--out <dir>', 'run folder', 'runs/finetune')
     .option('--resume', 'continue an interrupted fine-tuning run')
     .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
-      action(async (f: { weights: string; data: string; format?: string; split?: string; val?: string; valSplit?: string; classes?: string; arch: string; config?: string; iters?: number; set: string[]; out: string; resume?: boolean; force?: boolean; backend?: string; quiet?: boolean }) => {
-        const classes = f.classes?.split(',').map((c) => c.trim()).filter(Boolean);
+      action(async (f: { weights: string; data: string; format?: string; split?: string; val?: string; valSplit?: string; classes?: string[]; arch: string; config?: string; iters?: number; set: string[]; out: string; resume?: boolean; force?: boolean; backend?: string; quiet?: boolean }) => {
+        const classes = f.classes;
         const start = await startingPoint(f.weights);
         const train = { path: f.data, format: (f.format ?? null) as DetectorConfig['data']['train']['format'], split: f.split ?? null, classes: classes ?? null };
         const test = f.val ? { ...train, path: f.val, split: f.valSplit ?? null } : train;

@@ -17,6 +17,8 @@ import { drawnPaths } from '../../datasets/detection/drawn_paths';
 import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
 import { cocoImageIds } from '../../datasets/detection/coco_image_ids';
 import { IMAGE_EXTENSIONS } from '../../datasets/classification/image_folder';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
 
 interface Flags {
   weights: string;
@@ -67,13 +69,13 @@ export function predictCommand(): Command {
   return new Command('predict')
     .description('detect objects in images with a trained detector')
     .argument('<images...>', 'image files or folders')
-    .requiredOption('--weights <path>', 'detector checkpoint or run folder (its latest checkpoint)')
+    .requiredOption('--weights <path>', required('detector checkpoint or run folder (its latest checkpoint)'))
     .option('--out <dir>', 'output folder', 'runs/predict')
     .option('--score-thresh <x>', 'keep detections scoring at least this', numFlag('--score-thresh'), 0.5)
     .option('--no-draw', 'do not write images with boxes drawn')
     .option('--coco-ids <file>', "COCO instances file (or COCO dataset folder) whose image ids to use, matched by file_name (default: 1..N in input order)")
     .option('--set <key=value>', "override a key of the checkpoint's config, e.g. model.roiHeads.nmsThresh=0.6 (repeatable)", collect, [])
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (inputs: string[], f: Flags) => {

@@ -4,6 +4,7 @@ import { action, intFlag, numFlag, UsageError } from '../errors';
 import { runDegradation } from '../../reproduce/degradation';
 import { DEGRADATION_DATASETS, DEGRADATION_NETS, DegradationDataset, parseNets, parseSeeds } from '../../reproduce/degradation_plan';
 import { degradationTableMarkdown, degradationVerdicts } from '../../reproduce/degradation_table';
+import { backendOption } from '../backend_option';
 
 /** 587 iterations per run: the default 12-run sweep on Fashion-MNIST in about 86 minutes on native, 2 shared cores (cost model fitted to a measured sweep; bench/RESULTS.md). */
 export const DEFAULT_EPOCHS = 1.25;
@@ -34,7 +35,7 @@ export function reproduceDegradationCommand(): Command {
     .option('--limit <n>', 'first N training images (quick looks)', intFlag('--limit'))
     .option('--test-limit <n>', 'first N test images', intFlag('--test-limit'))
     .option('--curve-points <n>', 'test evaluations per run for the curves', intFlag('--curve-points'))
-    .option('--backend <name>', 'auto | native | tensorflow | wasm | cpu (default: $RESDET_BACKEND or auto)')
+    .addOption(backendOption())
     .option('--quiet', 'no progress bars')
     .action(
       action(async (f: Flags) => {

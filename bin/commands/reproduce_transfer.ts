@@ -4,6 +4,7 @@ import { action, collect, intFlag, numFlag, UsageError } from '../errors';
 import { runTransfer } from '../../reproduce/transfer';
 import { checkWidth, parseSeeds, parseVariants, TRANSFER_VARIANTS } from '../../reproduce/transfer_variants';
 import { transferTable } from '../../reproduce/transfer_report';
+import { backendOption } from '../backend_option';
 
 interface Flags {
   out: string;
@@ -35,7 +36,7 @@ export function reproduceTransferCommand(): Command {
     .option('--images <n>', 'training canvases', intFlag('--images'), 2000)
     .option('--test-images <n>', 'test canvases', intFlag('--test-images'), 300)
     .option('--set <key=value>', 'override a detector config key for every variant (repeatable)', collect, [])
-    .addOption(new Option('--backend <name>', 'auto | tensorflow | native | wasm | cpu'))
+    .addOption(backendOption())
     .option('--quiet', 'no progress bars')
     .action(
       action(async (f: Flags) => {

@@ -9,6 +9,7 @@ import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detect
 import { trainDetector } from '../../detection/trainer';
 import { evaluatorFor } from '../../detection/evaluate';
 import { archSpec } from '../../backbone/archs';
+import { backendOption } from '../backend_option';
 
 export function loadDetectorConfig(file: string | undefined, sets: string[], overrides?: unknown): DetectorConfig {
   const cfg = loadConfig<DetectorConfig>({ file, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA, sets, overrides });
@@ -24,7 +25,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, metrics.json); default runs/<config name>')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'start over when --out already holds a run (its files are moved into previous-<time>/)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
       action(async (file: string, f: { set: string[]; out?: string; resume?: boolean; force?: boolean; backend?: string; quiet?: boolean }) => {

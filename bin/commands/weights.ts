@@ -14,6 +14,9 @@ import { TORCHVISION_DETECTORS, torchvisionDetector } from '../../detection/torc
 import { importTorchvisionDetector } from '../../detection/torchvision_import';
 import { exportTorchvisionDetector } from '../../detection/torchvision_export';
 import * as path from 'path';
+import { backendOption } from '../backend_option';
+import { required } from '../required';
+import { classesOption } from '../class_list';
 
 async function importClassifier(f: { arch: string; from: string; out: string }): Promise<void> {
   const model = buildResNet(f.arch);
@@ -38,27 +41,26 @@ export function weightsCommand(): Command {
   cmd
     .command('import')
     .description('check torchvision weights against an architecture and write them as a resdet checkpoint')
-    .requiredOption('--arch <name>', `architecture: a ResNet (e.g. resnet50) or a torchvision detector (${TORCHVISION_DETECTORS.map((s) => s.arch).join(', ')})`)
-    .requiredOption('--from <file>', 'torchvision .pth (torch.save) or .safetensors file')
-    .requiredOption('--out <path>', 'ResNet: output .safetensors (a .json with the metadata beside it); detector: a run folder')
-    .option('--classes <names>', 'detector: class names of labels 1…K, comma-separated (default: COCO for 91 classes)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'cpu')
+    .requiredOption('--arch <name>', required(`architecture: a ResNet (e.g. resnet50) or a torchvision detector (${TORCHVISION_DETECTORS.map((s) => s.arch).join(', ')})`))
+    .requiredOption('--from <file>', required('torchvision .pth (torch.save) or .safetensors file'))
+    .requiredOption('--out <path>', required('ResNet: output .safetensors (a .json with the metadata beside it); detector: a run folder'))
+    .addOption(classesOption('detector: class names of labels 1…K, comma-separated (default: COCO for 91 classes)'))
+    .addOption(backendOption())
     .action(
-      action(async (f: { arch: string; from: string; out: string; classes?: string; backend: string }) => {
+      action(async (f: { arch: string; from: string; out: string; classes?: string[]; backend?: string }) => {
         await initBackend(f.backend);
         const spec = torchvisionDetector(f.arch);
         if (!spec) return importClassifier(f);
-        const names = f.classes?.split(',').map((c) => c.trim()).filter(Boolean);
-        const r = await importTorchvisionDetector(spec, f.from, f.out, names);
+        const r = await importTorchvisionDetector(spec, f.from, f.out, f.classes);
         process.stdout.write(`${f.arch}: ${r.numClasses} classes + background, ${r.tensors} tensors, ${r.parameters} parameters → ${r.checkpoint}\n`);
       }),
     );
   cmd
     .command('export')
     .description("write a resdet detector as its torchvision builder's state dict (load_state_dict(strict=True))")
-    .requiredOption('--weights <path>', 'detector run folder or checkpoint')
+    .requiredOption('--weights <path>', required('detector run folder or checkpoint'))
     .addOption(new Option('--format <fmt>', 'output format').choices(['pth', 'safetensors']))
-    .requiredOption('--out <file>', 'output file')
+    .requiredOption('--out <file>', required('output file'))
     .action(
       action(async (f: { weights: string; format?: 'pth' | 'safetensors'; out: string }) => {
         const format = f.format ?? (f.out.endsWith('.safetensors') ? 'safetensors' : f.out.endsWith('.pth') || f.out.endsWith('.pt') ? 'pth' : null);

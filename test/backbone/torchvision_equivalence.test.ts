@@ -23,24 +23,16 @@ import { spawn, spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { buildResNet, ResNetOptions } from '../../backbone/resnet';
+import { PYTHON, requires } from '../helpers/requirements';
 
-const PYTHON = process.env.RESDET_TEST_PYTHON ?? '/usr/bin/python3'; // RESDET_TEST_PYTHON=/nonexistent tests the skip path
 const SCRIPT = path.join(__dirname, '..', 'python', 'make_torchvision_model.py');
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'bin', 'resdet.js');
 const TOL = 1e-4;
 
-function torchAvailable(): boolean {
-  if (!fs.existsSync(PYTHON)) return false;
-  return spawnSync(PYTHON, ['-c', 'import torch, torchvision, numpy'], { timeout: 60_000 }).status === 0;
-}
-
-const HAS_TORCH = torchAvailable();
-if (!HAS_TORCH) {
-  // eslint-disable-next-line no-console
-  console.log(`torchvision_equivalence: ${PYTHON} cannot import torch + torchvision; torchvision comparisons skipped`);
-}
-const describeTorch = HAS_TORCH ? describe : describe.skip;
+// RESDET_TEST_PYTHON=/nonexistent tests the skip path
+const torch = requires('torch', 'numpy');
+const describeTorch = torch.describe;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-tv-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -308,7 +300,7 @@ beforeAll(async () => {
   })();
 
   const equivalence = (async () => {
-    if (!HAS_TORCH) return;
+    if (torch.why) return; // the comparisons below skip (or fail under RESDET_REQUIRE_ALL) on their own
     await python(['make', REF_DIR, ...ARCHS]);
     manifest = JSON.parse(fs.readFileSync(path.join(REF_DIR, 'manifest.json'), 'utf8'));
     const jobs = (backend: string, cases: Array<[string, string]>) =>

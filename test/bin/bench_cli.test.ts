@@ -4,11 +4,11 @@
  * flag) ends with one message and exit code 2.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp_dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-bench-'));
+const tmp = () => tempDir('bench');
 
 function checkFigures(r: Record<string, unknown>, batch: number, steps: number): void {
   for (const k of ['images_per_s', 'ms_per_batch', 'ms_min', 'images_per_s_max']) {

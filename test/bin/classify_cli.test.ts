@@ -1,15 +1,15 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { runCli, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
+import { requires } from '../helpers/requirements';
 import { trainClassifier } from '../../backbone/classifier/train';
 import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../../backbone/classifier/config';
 import { deepMerge } from '../../run/config';
 import { JsonlLog } from '../../run/jsonl_log';
+import { tempDir } from '../helpers/temp_dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-cli-'));
-const fm = HAS_FASHION_MNIST ? describe : describe.skip;
-if (!HAS_FASHION_MNIST) console.warn('dataset-fashion-mnist not installed: classification CLI tests skipped');
+const tmp = () => tempDir('cli');
+const fm = requires('fashion-mnist').describe;
 
 fm('resdet classify on Fashion-MNIST', () => {
   const run = tmp();

@@ -7,13 +7,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { runCli, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
+import { requires } from '../helpers/requirements';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-classify-recipe-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-// in CI (CI=true) the dataset must be there: the test runs and fails without it
-(HAS_FASHION_MNIST || process.env.CI ? test : test.skip)('one epoch of 2,000 Fashion-MNIST images from flags', () => {
+// under CI / RESDET_REQUIRE_ALL the dataset and the addon must be there: the test fails without them
+requires('fashion-mnist', 'native').test('one epoch of 2,000 Fashion-MNIST images from flags', () => {
   const out = path.join(tmp, 'run');
   const r = runCli(['classify', 'train', '--arch', 'resnet20', '--dataset', 'fashion-mnist', '--epochs', '1', '--limit', '2000', '--out', out, '--quiet'], { RESDET_BACKEND: 'native' });
   expect(r.code).toBe(0);

@@ -4,14 +4,14 @@
  * checkpoint (configs/faster_rcnn_R_50_FPN_coco.yaml shrunk). Tiny settings keep it short.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { runCli, ROOT } from '../helpers/cli';
 import { JsonlLog } from '../../run/jsonl_log';
 import { readSafetensorsHeader } from '../../engine/safetensors';
+import { tempDir } from '../helpers/temp_dir';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-det-cli-'));
+const tmp = tempDir('det-cli');
 const data = path.join(tmp, 'data');
 const TINY = [
   `data.train.path=${data}`, `data.test.path=${data}`, 'data.train.split=train', 'data.test.split=train',

@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HAS_FASHION_MNIST, runCli, ROOT } from '../helpers/cli';
+import { runCli, ROOT } from '../helpers/cli';
+import { requires } from '../helpers/requirements';
 import { JsonlLog } from '../../run/jsonl_log';
 import { initBackend } from '../../engine/backend';
 import { loadDetector } from '../../detection/detector';
@@ -99,7 +100,7 @@ describe('class names as file names (bug 10)', () => {
   });
 });
 
-(HAS_FASHION_MNIST ? test : test.skip)('Fashion-MNIST composites ("T-shirt/top", "Ankle boot"): training evaluates, eval voc reads the results back', () => {
+requires('fashion-mnist').test('Fashion-MNIST composites ("T-shirt/top", "Ankle boot"): training evaluates, eval voc reads the results back', () => {
   const fm = path.join(tmp, 'fmnist');
   expect(runCli(['data', 'synth', '--source', 'fashion-mnist', '--out', fm, '--images', '4', '--format', 'voc', '--split', 'train']).code).toBe(0);
   const out = path.join(tmp, 'run-fmnist');

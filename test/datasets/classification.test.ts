@@ -18,9 +18,10 @@ import {
 import { inMemoryDataset } from '../../datasets/classification/in_memory';
 import { orientedSize } from '../../datasets/classification/decode';
 import { pyRound, resizedSize } from '../../datasets/classification/imagenet_preprocess';
+import { FASHION_MNIST_DIR, requires } from '../helpers/requirements';
 
-const FM = '/usr/share/datasets/fashion-mnist';
-const hasFm = fs.existsSync(path.join(FM, 't10k-labels-idx1-ubyte.gz'));
+const FM = FASHION_MNIST_DIR;
+const itFm = requires('fashion-mnist').it;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-cls-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -31,7 +32,7 @@ function mkdir(...parts: string[]): string {
 }
 
 describe('Fashion-MNIST', () => {
-  (hasFm ? it : it.skip)('reads the real train and test splits', () => {
+  itFm('reads the real train and test splits', () => {
     const test = loadFashionMnist({ split: 'test' });
     expect(test.size).toBe(10000);
     expect(test.imageShape).toEqual([28, 28, 1]);
@@ -59,7 +60,7 @@ describe('Fashion-MNIST', () => {
     expect(counts).toEqual(new Array(10).fill(6000));
   });
 
-  (hasFm ? it : it.skip)('honours limit', () => {
+  itFm('honours limit', () => {
     const ds = loadFashionMnist({ dir: FM, split: 'test', limit: 5 });
     expect(ds.size).toBe(5);
     expect(() => ds.image(5)).toThrow(RangeError);

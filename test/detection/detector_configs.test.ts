@@ -6,7 +6,6 @@
  * architecture stands in for them, so the import path is exercised too.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
 import { loadConfig } from '../../run/config';
@@ -15,9 +14,10 @@ import { JsonlLog } from '../../run/jsonl_log';
 import { runCli, ROOT } from '../helpers/cli';
 import { execFileSync } from 'child_process';
 import { synthShapes } from '../../datasets/detection/synth';
+import { tempDir } from '../helpers/temp_dir';
 
 const CONFIGS = path.join(__dirname, '..', '..', 'configs');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-cfg-'));
+const tmp = tempDir('cfg');
 const detectorConfigs = fs.readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
 
 beforeAll(async () => {

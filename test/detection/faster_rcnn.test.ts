@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
@@ -8,6 +7,7 @@ import { deepMerge } from '../../run/config';
 import { saveCheckpoint, readTorchLayoutTensors } from '../../run/checkpoint';
 import { DETECTOR_DEFAULTS, DetectorConfig } from '../../detection/config';
 import { FasterRcnnC4 } from '../../detection/modeling/faster_rcnn';
+import { tempDir } from '../helpers/temp_dir';
 
 const tinyConfig = (): DetectorConfig =>
   deepMerge(DETECTOR_DEFAULTS, {
@@ -106,7 +106,7 @@ test('gradients reach the backbone through the RoI op', () => {
 test('a saved and reloaded detector gives identical predictions', async () => {
   const cfg = tinyConfig();
   const a = new FasterRcnnC4(cfg.model, 3);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-det-'));
+  const dir = tempDir('det');
   await saveCheckpoint(dir, 'step-0000000', a, { kind: 'detector', step: 0 });
   const b = new FasterRcnnC4(cfg.model, 3);
   b.loadStateDict(await readTorchLayoutTensors(path.join(dir, 'step-0000000.safetensors')));

@@ -5,7 +5,6 @@
  * tensor count over training steps, and a short overfit run from the CLI (in a child process).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
@@ -27,6 +26,7 @@ import { selectProposals } from '../../detection/modeling/rpn_proposals';
 import { BoxCoder } from '../../detection/modeling/box_coder';
 import { JsonlLog } from '../../run/jsonl_log';
 import { trainOnTwoImages } from '../helpers/cli';
+import { tempDir } from '../helpers/temp_dir';
 
 const tinyConfig = (over: object = {}): DetectorConfig =>
   deepMerge(
@@ -153,7 +153,7 @@ test('names follow torchvision; ImageNet weights go to backbone.body; freezing a
   expect(trainable).toContain('backbone.body.layer2.0.conv1.weight');
   expect(trainable).toContain('backbone.fpn.inner_blocks.0.weight');
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-fpn-'));
+  const dir = tempDir('fpn');
   const net = buildResNet('resnet18', { widthMultiplier: 0.125 });
   await saveCheckpoint(dir, 'r18', net, { kind: 'classifier', step: 0 });
   await model.loadBackboneWeights(path.join(dir, 'r18.safetensors'));
@@ -204,7 +204,7 @@ test('gradients reach backbone.body through the RoI op', () => {
 test('a saved and reloaded FPN detector gives identical detections', async () => {
   const cfg = tinyConfig();
   const a = buildDetectorModel(cfg.model, 3);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-fpn-'));
+  const dir = tempDir('fpn');
   await saveCheckpoint(dir, 'step-0000000', a, { kind: 'detector', step: 0 });
   const b = buildDetectorModel(cfg.model, 3);
   b.loadStateDict(await readTorchLayoutTensors(path.join(dir, 'step-0000000.safetensors')));

@@ -12,13 +12,12 @@ import { initBackend } from '../../engine/backend';
 import { Rng } from '../../engine/rng';
 import { roiAlign, roiAlignComposite } from '../../detection/ops/roi_align';
 import { roiPool, roiPoolComposite } from '../../detection/ops/roi_pool';
+import { PYTHON, requires } from '../helpers/requirements';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'ops');
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(FIX, f), 'utf8'));
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, '..', 'python', 'roi_ops_reference.py');
-const HAS_TORCH = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-if (!HAS_TORCH) console.log(`roi_ops: ${PYTHON} cannot import torch + torchvision; torchvision backward comparisons skipped`);
+const testTorch = requires('torch').test;
 
 /** NCHW flat → NHWC tensor. */
 function nhwc(data: number[], [n, c, h, w]: number[]): tf.Tensor4D {
@@ -141,7 +140,7 @@ describe.each(['cpu', 'wasm'])('RoI ops (%s)', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  (HAS_TORCH ? test : test.skip)('forward and backward equal torchvision on random inputs', () => {
+  testTorch('forward and backward equal torchvision on random inputs', () => {
     const before = tf.memory().numTensors;
     const { N, H, W, C, K, feats, roisArr, cases, ref } = torchReference();
     const x = tf.tensor4d(feats, [N, H, W, C]);

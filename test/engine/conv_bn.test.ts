@@ -7,12 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import { buildResNet, ResNet } from '../../backbone/resnet';
 import { BatchNorm2d } from '../../engine/nn/batch_norm2d';
 import { Conv2d } from '../../engine/nn/conv2d';
 import { convBn } from '../../engine/nn/conv_bn';
 import { rand, relErr, size } from '../helpers/kernel_parity';
+import { withNative } from '../helpers/requirements';
 
 const T = (shape: number[], seed: number) => tf.tensor(rand(size(shape), seed), shape);
 
@@ -44,7 +44,7 @@ function unfolded(m: ResNet, x: tf.Tensor4D): tf.Tensor2D {
   }
 }
 
-const backends = ['cpu', ...(nativeUnavailable() ? [] : ['native'])];
+const backends = withNative(['cpu'], 'conv + batch norm folded in eval mode');
 
 describe.each(backends)('conv + batch norm folded in eval mode (%s)', (backend) => {
   beforeAll(async () => {

@@ -6,13 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import { batchNormTrain } from '../../engine/ops/batch_norm';
 import { rand, relErr, size } from '../helpers/kernel_parity';
+import { requires } from '../helpers/requirements';
 
-const why = nativeUnavailable();
-if (why) console.warn(`native backend not built (${why}): native batch norm tests skipped`);
-const maybe = why ? describe.skip : describe;
+const maybe = requires('native').describe;
 
 const T = (shape: number[], seed: number) => tf.tensor(rand(size(shape), seed), shape);
 

@@ -11,14 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import { nativeAddon } from '../../engine/native/addon';
 import { rand, size } from '../helpers/kernel_parity';
+import { missing, requireWhen } from '../helpers/requirements';
 
 const addon = nativeAddon() as unknown as Record<string, unknown> | null;
-const why = nativeUnavailable() ?? (typeof addon?.copyStrided === 'function' ? null : 'the addon predates copyStrided: npm run build:native');
-if (why) console.warn(`native backend not built (${why}): native data-movement kernel tests skipped`);
-const maybe = why ? describe.skip : describe;
+const maybe = requireWhen(missing('native') ?? (typeof addon?.copyStrided === 'function' ? null : 'the addon predates copyStrided: npm run build:native')).describe;
 
 /** Deterministic integers in [0, n). */
 function ints(count: number, n: number, seed: number): number[] {

@@ -8,7 +8,6 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ROOT } from '../helpers/cli';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import type { NativeBackend } from '../../engine/native/native_backend';
 import { batchNormTrain } from '../../engine/ops/batch_norm';
 import { addRelu } from '../../engine/ops/add_relu';
@@ -16,10 +15,9 @@ import { buildResNet } from '../../backbone/resnet';
 import { SGD } from '../../engine/optim/sgd';
 import { trainStep } from '../../engine/train_step';
 import { rand, relErr, size } from '../helpers/kernel_parity';
+import { requires } from '../helpers/requirements';
 
-const why = nativeUnavailable();
-if (why) console.warn(`native backend not built (${why}): native kernel tests skipped`);
-const maybe = why ? describe.skip : describe;
+const maybe = requires('native').describe;
 
 const TOL = 1e-4;
 

@@ -13,21 +13,18 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import { nativeAddon, nativeThreadSetting } from '../../engine/native/addon';
 import { ROI_ALIGN } from '../../engine/kernels/roi_align_kernels';
 import { ROI_POOL } from '../../engine/kernels/roi_pool_kernels';
 import { roiAlign, RoiAlignOptions } from '../../detection/ops/roi_align';
 import { roiPool } from '../../detection/ops/roi_pool';
 import { rand, relErr, size } from '../helpers/kernel_parity';
+import { PYTHON, requires } from '../helpers/requirements';
 
-const why = nativeUnavailable();
-if (why) console.warn(`native backend not built (${why}): native RoI kernel tests skipped`);
-const maybe = why ? describe.skip : describe;
+const maybe = requires('native').describe;
 
 const TOL = 1e-4;
 const FIX = path.join(__dirname, '..', 'fixtures', 'ops');
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, '..', 'python', 'roi_ops_reference.py');
 
 /**
@@ -192,8 +189,7 @@ maybe('native RoI kernels', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  const hasTorch = !why && spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-  (hasTorch ? test : test.skip)('forward and backward equal torchvision on random inputs', async () => {
+  requires('torch').test('forward and backward equal torchvision on random inputs', async () => {
     await tf.setBackend('native');
     const before = tf.memory().numTensors;
     const [N, H, W, C, K] = [2, 9, 11, 20, 15];

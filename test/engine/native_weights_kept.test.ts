@@ -6,14 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native/index';
 import { nativeAddon } from '../../engine/native/addon';
 import type { NativeBackend } from '../../engine/native/native_backend';
 import { rand, relErr, size } from '../helpers/kernel_parity';
+import { requires } from '../helpers/requirements';
 
-const why = nativeUnavailable();
-if (why) console.warn(`native backend not built (${why}): kept-weights tests skipped`);
-const maybe = why ? describe.skip : describe;
+const maybe = requires('native').describe;
 
 const T = (shape: number[], seed: number) => tf.tensor(rand(size(shape), seed), shape);
 

@@ -3,10 +3,10 @@
  * files are cleaned up, and the share is cores / live processes (at least 1); RESDET_THREADS overrides it.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { registerNativeWorker, threadShare } from '../../engine/native/worker_registry';
+import { tempDir } from '../helpers/temp_dir';
 
 test('threadShare divides the cores, never below 1', () => {
   expect(threadShare(2, 1)).toBe(2);
@@ -17,7 +17,7 @@ test('threadShare divides the cores, never below 1', () => {
 });
 
 test('live processes count, dead ones are removed, this one is registered', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-workers-'));
+  const dir = tempDir('workers');
   const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
   const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid as number;
   try {

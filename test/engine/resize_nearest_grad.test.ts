@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { nativeUnavailable } from '../../engine/native';
+import { withNative } from '../helpers/requirements';
 
-const backends = ['cpu', 'wasm', ...(nativeUnavailable() === null ? ['native'] : [])];
+const backends = withNative(['cpu', 'wasm'], 'ResizeNearestNeighbor gradient');
 
 describe.each(backends)('ResizeNearestNeighbor gradient (%s)', (backend) => {
   beforeAll(async () => {

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
@@ -10,8 +9,9 @@ import { loadConfig, ConfigError } from '../../run/config';
 import { saveCheckpoint, resolveCheckpoint, readTorchLayoutTensors, readCheckpointMeta } from '../../run/checkpoint';
 import { buildResNet } from '../../backbone/resnet';
 import { readSafetensors } from '../../engine/safetensors';
+import { tempDir } from '../helpers/temp_dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-'));
+const tmp = () => tempDir('training-core');
 
 // wasm: the default backend offline (the cpu backend's weight-gradient kernel is a slow reference loop)
 beforeAll(async () => {

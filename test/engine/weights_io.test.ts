@@ -1,7 +1,7 @@
 /**
  * Weights file I/O: safetensors read/write, torch.save (.pth) reading, format dispatch, bad input.
  * Fixtures in test/fixtures/weights/ were made by make_fixtures.py there; tests that need Python
- * (/usr/bin/python3 with torch or numpy) are skipped with a note when it is absent.
+ * (/usr/bin/python3 with torch or numpy) are skipped with a note when it is absent (and fail under RESDET_REQUIRE_ALL / CI: test/helpers/requirements.ts).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -12,20 +12,15 @@ import { readTorchStateDict } from '../../engine/pth/torch_load';
 import { unpickle } from '../../engine/pth/unpickler';
 import { readSafetensors, readSafetensorsWithMetadata, writeSafetensors } from '../../engine/safetensors';
 import { readWeightsFile } from '../../engine/weights_file';
+import { PYTHON as PY, requires } from '../helpers/requirements';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'weights');
-const PY = process.env.RESDET_TEST_PYTHON ?? '/usr/bin/python3'; // set to a missing path to test the skips
 
 interface Expected { dtype: string; shape: number[]; values: number[] }
 
 function python(code: string, args: string[] = []) {
   return spawnSync(PY, ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
-function pyHas(mod: string): boolean {
-  return fs.existsSync(PY) && python(`import ${mod}`).status === 0;
-}
-const HAS_TORCH = pyHas('torch');
-const HAS_NUMPY = pyHas('numpy');
 
 function expectTensor(name: string, got: HostTensor | undefined, exp: Expected): void {
   if (!got) throw new Error(`missing tensor ${name}`);
@@ -80,8 +75,7 @@ describe('shipped fixtures (no Python needed)', () => {
 });
 
 describe('fresh torch.save files (needs /usr/bin/python3 with torch)', () => {
-  const maybe = HAS_TORCH ? test : test.skip;
-  if (!HAS_TORCH) console.log(`weights_io: ${PY} cannot import torch; skipping the fresh torch.save comparison`);
+  const maybe = requires('torch').test;
 
   maybe('random state dict: every value matches (zip and legacy format)', async () => {
     const script = `
@@ -176,8 +170,7 @@ describe('writeSafetensors', () => {
     expect((await readSafetensors(file)).get('x')!.data).toEqual(BigInt64Array.of(3n, -4n));
   });
 
-  const maybe = HAS_NUMPY ? test : test.skip;
-  if (!HAS_NUMPY) console.log(`weights_io: ${PY} cannot import numpy; skipping the Python safetensors check`);
+  const maybe = requires('numpy').test;
   maybe('the written file reads back in Python', async () => {
     const file = path.join(tmp, 'py.safetensors');
     await writeSafetensors(file, tensors, { format: 'pt' });

@@ -1,6 +1,5 @@
 /** COCO inputs as users have them: the checks on bad input, the options, and the fast results reader. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { evaluateCoco } from '../../eval/coco/coco_eval';
 import { loadCocoDetections, loadCocoGroundTruth, readCocoDetections, readCocoGroundTruth } from '../../eval/coco/coco_load';
@@ -8,10 +7,11 @@ import { readJsonNumber } from '../../eval/json_number';
 import { pyFixed } from '../../eval/py_format';
 import { summaryLines } from '../../eval/coco/coco_report';
 import { CocoDatasetJson, CocoDetectionJson } from '../../eval/coco/coco_types';
+import { tempDir } from '../helpers/temp_dir';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'coco-eval');
 const read = (c: string, f: string) => JSON.parse(fs.readFileSync(path.join(DIR, c, f), 'utf8'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-coco-'));
+const tmp = tempDir('coco');
 const write = (name: string, text: string) => {
   const f = path.join(tmp, name);
   fs.writeFileSync(f, text);

@@ -1,12 +1,12 @@
 /** `resdet eval coco` and `resdet eval voc` through the built CLI: output, JSON files, exit codes, messages. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp_dir';
 
 const COCO = path.join(__dirname, '..', 'fixtures', 'coco-eval');
 const VOC = path.join(__dirname, '..', 'fixtures', 'voc-eval');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-eval-cli-'));
+const tmp = tempDir('eval-cli');
 
 describe('resdet eval coco', () => {
   test('prints the 12 pycocotools lines and a per-category table; --json has the stats', () => {

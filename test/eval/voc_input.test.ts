@@ -1,6 +1,5 @@
 /** VOC inputs: devkit results files and COCO-style JSON, the writer, and bad input with file and line. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { evaluateVoc } from '../../eval/voc/voc_eval';
 import { parseVocAnnotation, readVocGroundTruth } from '../../eval/voc/voc_annotations';
@@ -8,6 +7,7 @@ import { parseVocResultsFile, readVocResultsDir, writeVocResults } from '../../e
 import { vocDetectionsFromJson } from '../../eval/voc/voc_results_json';
 import { defaultVocMetric } from '../../eval/voc/voc_report';
 import { VOC_CLASSES } from '../../eval/voc/voc_types';
+import { tempDir } from '../helpers/temp_dir';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'voc-eval');
 const root = path.join(DIR, 'random-small');
@@ -15,7 +15,7 @@ const expected = JSON.parse(fs.readFileSync(path.join(root, 'expected.json'), 'u
 const classes: string[] = expected.classes;
 const gt = readVocGroundTruth(root, 'test');
 const dets = readVocResultsDir(path.join(root, 'results'), 'test', classes);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-voc-'));
+const tmp = tempDir('voc');
 
 describe('devkit results files', () => {
   test('a wrong column count names the file and line', () => {

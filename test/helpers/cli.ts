@@ -1,8 +1,9 @@
 /** Runs the built CLI (dist/ is rebuilt before every test run: test/helpers/build_dist.ts) and captures its output and exit code. */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { missing } from './requirements';
+import { tempDir } from './temp_dir';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'dist', 'bin', 'resdet.js');
@@ -12,7 +13,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): { code
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export const HAS_FASHION_MNIST = fs.existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+/** Kept for tests that branch on it; gate tests with `requires('fashion-mnist')` (test/helpers/requirements.ts) instead. */
+export const HAS_FASHION_MNIST = missing('fashion-mnist') === null;
 
 /**
  * A CLI training run on two synthetic images (seed 5: both portrait, so a batch of two sees both), the same
@@ -22,7 +24,7 @@ export const HAS_FASHION_MNIST = fs.existsSync('/usr/share/datasets/fashion-mnis
 export function trainOnTwoImages(
   config: string, sets: (data: string) => string[], env: Record<string, string> = {},
 ): { out: string; code: number; stdout: string; stderr: string } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-two-images-'));
+  const tmp = tempDir('two-images');
   const data = path.join(tmp, 'data');
   const synth = runCli(['data', 'synth', '--out', data, '--images', '2', '--seed', '5', '--format', 'coco', '--split', 'train']);
   if (synth.code !== 0) throw new Error(`resdet data synth failed: ${synth.stderr}`);

@@ -7,13 +7,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { runCli, HAS_FASHION_MNIST } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
+import { requires } from '../helpers/requirements';
 import { checkResults } from '../../reproduce/results';
 import { JsonlLog } from '../../run/jsonl_log';
 import { interruptAfterSteps } from '../helpers/interrupt';
 
-// one thread, whatever else runs: oneDNN's sums (convolution weight gradients, batch-norm statistics) are added
-// in an order that depends on the thread count, so two runs compared to the last bit must use the same count
 const NATIVE = { RESDET_BACKEND: 'native' };
 const tmps: string[] = [];
 const tmp = () => {
@@ -27,12 +26,11 @@ const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 // 256 images = 2 iterations of 128 per epoch; 3 epochs = 6 iterations per run
 const TINY = ['--limit', '256', '--test-limit', '200', '--epochs', '3', '--curve-points', '3', '--quiet'];
 
-describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
+requires('fashion-mnist', 'native').describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
   const out = tmp();
   let first: ReturnType<typeof runCli>;
 
   beforeAll(() => {
-    expect(HAS_FASHION_MNIST).toBe(true);
     first = runCli(['reproduce', 'degradation', '--out', out, '--nets', 'plain20,resnet20', '--seeds', '0', ...TINY], NATIVE);
   });
 
@@ -99,7 +97,7 @@ describe('resdet reproduce degradation on Fashion-MNIST (small)', () => {
   });
 });
 
-test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
+requires('fashion-mnist', 'native').test('an interrupted sweep resumes where it stopped and logs what an uninterrupted one logs', async () => {
   // 512 images = 4 iterations per epoch, 4 epochs = 16 iterations; a checkpoint every epoch. The reference and
   // the interrupted run compute with 1 thread; the resumed one, alone in its worker registry, would pick every
   // core and must take the run's 1 again: sums split among another number of threads differ in the last bits,
@@ -124,7 +122,7 @@ test('an interrupted sweep resumes where it stopped and logs what an uninterrupt
   expect(JsonlLog.read(log).filter((r) => r.type === 'start').map((r) => r.threads)).toEqual([1, 1]);
 });
 
-test('--dataset cifar10 reads the CIFAR-10 binary batches (a tiny set written here)', () => {
+requires('native').test('--dataset cifar10 reads the CIFAR-10 binary batches (a tiny set written here)', () => {
   const data = tmp();
   const record = (i: number) => {
     const r = Buffer.alloc(3073);

@@ -1,11 +1,11 @@
 /** Small detection datasets made on the fly in a temporary folder, for the loader and CLI tests. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { tempDir } from '../../helpers/temp_dir';
 
 export function tmpDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `resdet-${tag}-`));
+  return tempDir(tag);
 }
 
 /** A solid-colour JPEG (or PNG by extension) of the given size. */

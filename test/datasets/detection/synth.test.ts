@@ -4,7 +4,8 @@ import { SHAPE_CLASSES, synthShapes } from '../../../datasets/detection/synth';
 import { synthFashionMnist } from '../../../datasets/detection/synth_fashion_mnist';
 import { openDetectionDataset } from '../../../datasets/detection/detect_format';
 import { summarize } from '../../../datasets/detection/summary';
-import { HAS_FASHION_MNIST, runCli } from '../../helpers/cli';
+import { runCli } from '../../helpers/cli';
+import { requires } from '../../helpers/requirements';
 import { tmpDir } from './fixtures';
 
 const json = (dir: string, split = 'train') => fs.readFileSync(path.join(dir, 'annotations', `instances_${split}.json`), 'utf8');
@@ -43,7 +44,7 @@ describe('synthetic shapes', () => {
     expect(vds.records.map((r) => Array.from(r.boxes))).not.toEqual(ds.records.slice(0, 3).map((r) => Array.from(r.boxes)));
   });
 
-  (HAS_FASHION_MNIST ? test : test.skip)('Fashion-MNIST canvases: 160x160, 10 classes, train and val from different item splits', async () => {
+  requires('fashion-mnist').test('Fashion-MNIST canvases: 160x160, 10 classes, train and val from different item splits', async () => {
     const t = tmpDir('fmT');
     await synthFashionMnist({ out: t, images: 4, seed: 1 });
     await synthFashionMnist({ out: t, images: 4, seed: 1, split: 'val' });
