@@ -64,8 +64,8 @@ gate.test('a tiny comparison writes results.json (issue schema), table.md, trans
   expect(r.setup).toMatchObject({ width: 0.25, iterations: ITERS, trainCanvases: 16, testCanvases: 8, pretrainImages: 256, pretrainImageSize: 64 });
   expect(typeof r.commit === 'string' || r.commit === null).toBe(true);
   expect(r.seconds).toBeGreaterThan(0);
-  // the test canvases' class 'T-shirt/top' gets a devkit file without a path separator (%-escaped: run/safe_file_name.ts)
-  expect(fs.existsSync(path.join(out, 'resnet18-scratch-s0', 'eval', `step-${ITERS}`, 'voc_results', 'comp4_det_test_T-shirt%2Ftop.txt'))).toBe(true);
+  // the test canvases' class 'T-shirt/top' gets a devkit file without a path separator (%-escaped: run/safe_file_name.ts), named by the split (val)
+  expect(fs.existsSync(path.join(out, 'resnet18-scratch-s0', 'eval', `step-${ITERS}`, 'voc_results', 'comp4_det_val_T-shirt%2Ftop.txt'))).toBe(true);
   const table = fs.readFileSync(path.join(out, 'table.md'), 'utf8');
   expect(table).toMatch(/\| resnet18-scratch \| 0 \| /);
   expect(table).toMatch(/\| resnet18-pretrained \| 0 \| /);
