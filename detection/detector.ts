@@ -15,7 +15,7 @@ import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
 import { deepMerge, loadConfig } from '../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA } from './config';
 import { detectRecords, ImageDetections } from './inference';
-import { testTransforms } from './trainer';
+import { testTransforms } from './transforms';
 
 export interface Detection {
   /** [x1, y1, x2, y2] in original-image pixels */

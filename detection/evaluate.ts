@@ -18,7 +18,7 @@ import type { DetectorModel } from './modeling/detector_model';
 import { detectRecords, ImageDetections, toCocoResults } from './inference';
 import { openDetectorDataset } from './open_dataset';
 import { alignClasses, ClassAlignment } from './class_alignment';
-import { testTransforms } from './trainer';
+import { testTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
 
 export interface DetectorMetrics {

@@ -22,8 +22,9 @@ import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { Batch as ProducedBatch } from '../datasets/detection/pipeline/batch';
-import { planImage, TransformOptions } from '../datasets/detection/pipeline/transforms';
+import { planImage } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
+import { trainTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
 import { DatasetError } from '../datasets/classification/types';
 
@@ -41,17 +42,6 @@ export interface TrainDetectorResult extends Omit<TrainingResult, 'last'> {
   /** the last step's loss and its parts */
   finalLosses: Record<string, number>;
   skippedImages: number;
-}
-
-export function trainTransforms(cfg: DetectorConfig): TransformOptions {
-  const { shortSides, maxSize, flip, normalization, resize, includeDifficult, photometric } = cfg.data;
-  // jitter only when asked for: drawing its factors would change the random stream of runs without it
-  const jitter = Object.values(photometric).some((x) => x > 0) ? { ...photometric } : undefined;
-  return { shortSides, maxSize, flip, normalization, resize, includeDifficult, ...(jitter ? { jitter } : {}) };
-}
-
-export function testTransforms(cfg: DetectorConfig): TransformOptions {
-  return { shortSides: [cfg.data.testShortSide], maxSize: cfg.data.maxSize, flip: false, normalization: cfg.data.normalization, resize: cfg.data.resize, includeDifficult: true };
 }
 
 /** Records with at least one training target (torchvision drops images without boxes from training). */

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { loadConfig, ConfigError } from '../../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../../detection/config';
-import { testTransforms, trainTransforms } from '../../detection/trainer';
+import { testTransforms, trainTransforms } from '../../detection/transforms';
 import { planImage, TransformOptions } from '../../datasets/detection/pipeline/transforms';
 import { Rng } from '../../engine/rng';
 import { tempDir } from '../helpers/temp_dir';
