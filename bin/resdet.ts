@@ -10,4 +10,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Ctrl-C where no long run watches for it (a training run saves a checkpoint first: run/interrupt.ts): one line and
+// exit 130 instead of dying by the signal with nothing said. Files are written whole or not at all (atomic writes),
+// so what was written stays usable; the sweeps of `reproduce` keep their finished runs.
+process.on('SIGINT', () => {
+  if (process.listenerCount('SIGINT') > 1) return; // a run's own watch handles it
+  process.stderr.write('resdet: interrupted (Ctrl-C); the files written so far are complete\n');
+  process.exit(130);
+});
+
 resdetProgram().parseAsync(process.argv);
