@@ -27,6 +27,7 @@ import { openDetectorDataset } from './open_dataset';
 import { trainTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
 import { DatasetError } from '../datasets/classification/types';
+import { detectorValidationLoss, withTargets } from './validation_loss';
 
 /** out, resume, force, quiet, maxSteps: run/training_harness.ts */
 export interface TrainDetectorOptions extends TrainingOptions {
@@ -42,11 +43,6 @@ export interface TrainDetectorResult extends Omit<TrainingResult, 'last'> {
   /** the last step's loss and its parts */
   finalLosses: Record<string, number>;
   skippedImages: number;
-}
-
-/** Records with at least one training target (torchvision drops images without boxes from training). */
-function trainable(ds: DetectionDataset, includeDifficult: boolean): DatasetRecord[] {
-  return ds.records.filter((r) => r.labels.some((_, i) => !r.crowd[i] && (includeDifficult || !r.difficult[i])));
 }
 
 /** No batch could be decoded from `step` to the end of its epoch (e.g. every image is unreadable). */
@@ -123,6 +119,7 @@ function detectorTask(cfg: DetectorConfig, ds: DetectionDataset, records: Datase
     stepRecord: (batch, r) => ({ images: batch.metas.length, fields: { ...r.parts, tensors: tf.memory().numTensors } }),
     isCheckpointStep: (step) => step % cfg.checkpoint.period === 0,
     evalEvery: cfg.eval.period || null,
+    validationLoss: detectorValidationLoss(cfg, model, ds.classes.names),
     evaluate: opts.evaluate ? (step) => opts.evaluate!(model, step) : undefined,
     evalCommand: (checkpoint) => `resdet eval model --weights ${checkpoint}`,
     endRecord: () => (skipped.count ? { type: 'skipped_total', count: skipped.count } : null),
@@ -133,7 +130,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   const backend = await initBackend(cfg.backend);
   const skipped = new SkippedImages(); // distinct files, said once on the console
   const ds = await openDetectorDataset(cfg.data.train, undefined, skipped);
-  const records = trainable(ds, cfg.data.includeDifficult);
+  const records = withTargets(ds.records, cfg.data.includeDifficult); // torchvision drops images without boxes from training
   if (!records.length) throw new CheckpointError(`${cfg.data.train.path}: no image with a training box`);
   seedInit(cfg.seed);
   const model = buildDetectorModel(cfg.model, ds.classes.names.length);
