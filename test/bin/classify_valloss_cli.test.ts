@@ -2,8 +2,9 @@
  * Classification training's validation loss: `resdet classify train` with eval.everySteps 2 logs a `val` record
  * (mean test cross-entropy and error on the first eval.curveLimit test images) at steps 2 and 4, from the same
  * pass as the step's evaluation (error = 1 − its top-1), and the training losses are exactly those of a run
- * without periodic evaluation.
+ * without periodic evaluation, as is the final evaluation.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from '../helpers/cli';
 import { requires } from '../helpers/requirements';
@@ -43,4 +44,10 @@ requires('fashion-mnist').test('val records at steps 2 and 4; training losses un
   expect(plainLog.filter((r) => r.type === 'val')).toEqual([]);
   expect(losses(log)).toHaveLength(4);
   expect(losses(log)).toEqual(losses(plainLog));
+  // no state changed: the final checkpoint (weights, batch-norm statistics) is the same bytes, and so is the final evaluation
+  const weights = (out: string) => fs.readFileSync(path.join(out, 'step-0000004.safetensors'));
+  expect(weights(withVal.out).equals(weights(plain.out))).toBe(true);
+  const final = (l: typeof log) => l.filter((r) => r.type === 'eval' && !r.curve).map(({ top1, top5, loss }) => ({ top1, top5, loss }));
+  expect(final(log)).toHaveLength(1);
+  expect(final(log)).toEqual(final(plainLog));
 }, 240000);

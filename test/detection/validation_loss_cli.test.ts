@@ -1,8 +1,10 @@
 /**
  * Validation loss from the CLI: `resdet train` with eval.period 3 on two images logs a `val` record (mean losses
  * on data.test, the same two images) at steps 3 and 6, and the training losses are exactly those of the same run
- * with eval.valImages 0 (the validation pass shifts no random stream and changes no state).
+ * with eval.valImages 0 (the validation pass shifts no random stream and changes no state: the final checkpoint
+ * and the live tensor count of every step are the same too).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { JsonlLog } from '../../run/jsonl_log';
 import { trainOnTwoImages } from '../helpers/cli';
@@ -36,4 +38,9 @@ test('val records at each eval period and the last step; training losses unchang
   const losses = (l: typeof log) => l.filter((r) => r.type === 'train').map((r) => r.loss);
   expect(losses(log)).toHaveLength(6);
   expect(losses(log)).toEqual(losses(plain));
+  // no state changed (the weights and batch-norm statistics of the final checkpoint are the same bytes) and no tensor left behind
+  const weights = (out: string) => fs.readFileSync(path.join(out, 'step-0000006.safetensors'));
+  expect(weights(withVal.out).equals(weights(without.out))).toBe(true);
+  const tensors = (l: typeof log) => l.filter((r) => r.type === 'train').map((r) => r.tensors);
+  expect(tensors(log)).toEqual(tensors(plain));
 }, 240000);
