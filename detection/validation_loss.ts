@@ -17,6 +17,7 @@ import { DatasetRecord } from '../datasets/detection/record';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { Batch } from '../datasets/detection/pipeline/batch';
 import { SkippedImages } from '../datasets/detection/skipped_images';
+import { ConfigError } from '../run/config';
 
 /** Records with at least one training target (the losses need one box per image). */
 export function withTargets(records: DatasetRecord[], includeDifficult: boolean): DatasetRecord[] {
@@ -60,16 +61,21 @@ export async function detectorLossOn(model: DetectorModel, records: DatasetRecor
 }
 
 /**
- * The trainer's validation loss: at `step`, the mean losses on the first `eval.valImages` images of data.test with a
- * box (opened once, with the training set's classes); null when `eval.valImages` is 0 or no such image exists.
+ * The validation sample: the first `eval.valImages` images of data.test that have a box, opened up front so that
+ * a missing or broken test set stops the run before its first step. Its labels must index the training classes,
+ * so a test set whose class list differs is a ConfigError that says how to turn the validation loss off.
  */
-export function detectorValidationLoss(cfg: DetectorConfig, model: DetectorModel, classes: string[]): (step: number) => Promise<Record<string, number> | null> {
-  let sample: Promise<DatasetRecord[]> | null = null;
-  return async (step) => {
-    if (!cfg.eval.valImages) return null;
-    sample ??= openDetectorDataset(cfg.data.test, classes, new SkippedImages()).then((ds) => withTargets(ds.records, cfg.data.includeDifficult).slice(0, cfg.eval.valImages));
-    const records = await sample;
-    if (!records.length) return null;
-    return detectorLossOn(model, records, cfg, cfg.solver.imsPerBatch, Rng.stream(cfg.seed, 'val', step));
-  };
+export async function validationSample(cfg: DetectorConfig, classes: string[]): Promise<DatasetRecord[]> {
+  const ds = await openDetectorDataset(cfg.data.test, undefined, new SkippedImages());
+  if (ds.classes.names.join('\n') !== classes.join('\n')) {
+    const list = (n: string[]) => `${n.length} (${n.slice(0, 5).join(', ')}${n.length > 5 ? ', …' : ''})`;
+    throw new ConfigError(`eval.valImages: the classes of data.test ${cfg.data.test.path}, ${list(ds.classes.names)}, are not those of data.train, ` +
+      `${list(classes)}; the validation loss needs the same classes in the same order (eval.valImages: 0 turns it off)`);
+  }
+  return withTargets(ds.records, cfg.data.includeDifficult).slice(0, cfg.eval.valImages);
+}
+
+/** The trainer's validation loss at `step`: the mean losses of `model` on `sample` with the stream (seed, 'val', step). */
+export function detectorValidationLoss(cfg: DetectorConfig, model: DetectorModel, sample: DatasetRecord[]): (step: number) => Promise<Record<string, number> | null> {
+  return (step) => detectorLossOn(model, sample, cfg, cfg.solver.imsPerBatch, Rng.stream(cfg.seed, 'val', step));
 }

@@ -1,7 +1,8 @@
 /**
  * The detector's validation loss (detection/validation_loss.ts) on a tiny FPN v2-style detector (trainable batch
  * norm in the backbone and the pyramid): a pass changes no state (every parameter and running statistic
- * bit-identical), gives the same finite value when repeated at the same step, and leaves no tensor behind.
+ * bit-identical), gives the same finite value when repeated at the same step, and leaves no tensor behind; the
+ * sample and a test set with other classes.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,8 @@ import { initBackend } from '../../engine/backend';
 import { DETECTOR_DEFAULTS, DetectorConfig } from '../../detection/config';
 import { deepMerge } from '../../run/config';
 import { buildDetectorModel, DetectorModel } from '../../detection/modeling/detector_model';
-import { detectorValidationLoss } from '../../detection/validation_loss';
+import { detectorValidationLoss, validationSample } from '../../detection/validation_loss';
+import { ConfigError } from '../../run/config';
 import { synthShapes, SHAPE_CLASSES } from '../../datasets/detection/synth';
 import { tempDir } from '../helpers/temp_dir';
 
@@ -39,7 +41,7 @@ afterAll(() => model?.dispose());
 const snapshot = (m: DetectorModel) => new Map([...m.stateDict()].map(([k, t]) => [k, Buffer.from((t.dataSync() as Float32Array).buffer).toString('base64')]));
 
 test('a pass changes no parameter or running statistic, repeats exactly, and leaves no tensor', async () => {
-  const val = detectorValidationLoss(cfg, model, SHAPE_CLASSES);
+  const val = detectorValidationLoss(cfg, model, await validationSample(cfg, SHAPE_CLASSES));
   const before = snapshot(model);
   const first = (await val(10))!;
   const tensors = tf.memory().numTensors; // after the first pass: the eval-mode folded conv+bn filters are cached
@@ -56,7 +58,10 @@ test('a pass changes no parameter or running statistic, repeats exactly, and lea
   expect((await val(20))!.loss).not.toBe(first.loss);
 }, 60000);
 
-test('eval.valImages 0 switches it off', async () => {
-  const off = detectorValidationLoss({ ...cfg, eval: { ...cfg.eval, valImages: 0 } }, model, SHAPE_CLASSES);
-  expect(await off(1)).toBeNull();
+test('the sample: the first eval.valImages test images; a test set with other classes is a ConfigError saying how to turn it off', async () => {
+  const two = await validationSample({ ...cfg, eval: { ...cfg.eval, valImages: 2 } }, SHAPE_CLASSES);
+  expect(two.map((r) => r.file)).toEqual((await validationSample(cfg, SHAPE_CLASSES)).slice(0, 2).map((r) => r.file));
+  const other = validationSample(cfg, ['cat', 'dog']);
+  await expect(other).rejects.toThrow(ConfigError);
+  await expect(other).rejects.toThrow(/^eval\.valImages: the classes of data\.test .*, 4 \(circle, square, triangle, star\), are not those of data\.train, 2 \(cat, dog\); .*eval\.valImages: 0 turns it off\)$/);
 });

@@ -44,3 +44,10 @@ test('val records at each eval period and the last step; training losses unchang
   const tensors = (l: typeof log) => l.filter((r) => r.type === 'train').map((r) => r.tensors);
   expect(tensors(log)).toEqual(tensors(plain));
 }, 240000);
+
+test('with eval.period set, a missing data.test stops the run before its first step: one line, exit 2, no run folder', () => {
+  const r = trainOnTwoImages('faster_rcnn_R_50_FPN_coco.yaml', (data) => [...sets(50)(), `data.test.path=${data}-missing`]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('resdet: using '))).toEqual([`resdet: error: dataset ${path.dirname(r.out)}/data-missing does not exist`]);
+  expect(fs.existsSync(r.out)).toBe(false);
+}, 120000);
