@@ -7,7 +7,8 @@
  *   or `force`, config.yaml written;
  * - resuming from the newest complete checkpoint (run/resume.ts), or the task's fresh start;
  * - the loop: a JSON-lines record and a progress update per step, evaluations every `evalEvery` steps (the model
- *   goes back to train mode after each), checkpoints when the task says and at the end, and a turn of the event
+ *   goes back to train mode after each), each preceded by the task's validation loss (a `val` record), which is
+ *   also measured after the last step, checkpoints when the task says and at the end, and a turn of the event
  *   loop between steps so that Ctrl-C is seen at once;
  * - Ctrl-C: a checkpoint of the current step and an InterruptedError saying how to continue; during the final
  *   evaluation, an InterruptedError naming the kept checkpoint and the command that evaluates it;
