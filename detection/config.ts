@@ -61,8 +61,11 @@ export interface DetectorConfig {
    * periodic evaluation on data.test every `period` iterations (0: only at the end), on at most `limit` images;
    * it always reports VOC07 mAP@0.5 and COCO AP. (`eval.metric`, which chose nothing, is still accepted in old
    * configs and run folders and has no effect.)
+   * At each evaluation period (and after the last step), the validation loss: the losses on the first `valImages`
+   * images of data.test that have a box, in eval mode with no update (detection/validation_loss.ts), logged as a
+   * `val` record; 0 = off.
    */
-  eval: { period: number; limit: number | null };
+  eval: { period: number; limit: number | null; valImages: number };
 }
 
 export const DETECTOR_DEFAULTS: DetectorConfig = {
@@ -142,7 +145,7 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     warmupFactor: 0.001,
   },
   checkpoint: { period: 5000 },
-  eval: { period: 0, limit: null },
+  eval: { period: 0, limit: null, valImages: 50 },
 };
 
 const num = { type: 'number' };
@@ -237,5 +240,5 @@ export const DETECTOR_SCHEMA = obj({
   }),
   checkpoint: obj({ period: posInt }),
   // metric: accepted for old configs and run folders, read nowhere (see DetectorConfig.eval)
-  eval: obj({ period: nnInt, metric: { enum: ['auto', 'voc07', 'voc_area', 'coco'] }, limit: nullable(posInt) }),
+  eval: obj({ period: nnInt, valImages: nnInt, metric: { enum: ['auto', 'voc07', 'voc_area', 'coco'] }, limit: nullable(posInt) }),
 });

@@ -27,6 +27,7 @@ import { openDetectorDataset } from './open_dataset';
 import { trainTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
 import { DatasetError } from '../datasets/classification/types';
+import { detectorValidationLoss, validationSample, withTargets } from './validation_loss';
 
 /** out, resume, force, quiet, maxSteps: run/training_harness.ts */
 export interface TrainDetectorOptions extends TrainingOptions {
@@ -42,11 +43,6 @@ export interface TrainDetectorResult extends Omit<TrainingResult, 'last'> {
   /** the last step's loss and its parts */
   finalLosses: Record<string, number>;
   skippedImages: number;
-}
-
-/** Records with at least one training target (torchvision drops images without boxes from training). */
-function trainable(ds: DetectionDataset, includeDifficult: boolean): DatasetRecord[] {
-  return ds.records.filter((r) => r.labels.some((_, i) => !r.crowd[i] && (includeDifficult || !r.difficult[i])));
 }
 
 /** No batch could be decoded from `step` to the end of its epoch (e.g. every image is unreadable). */
@@ -97,7 +93,16 @@ function lrSchedule(cfg: DetectorConfig) {
   };
 }
 
-function detectorTask(cfg: DetectorConfig, ds: DetectionDataset, records: DatasetRecord[], model: DetectorModel, optimizer: SGD, backend: string, opts: TrainDetectorOptions, skipped: SkippedImages): TrainingTask<ProducedBatch> {
+interface TaskData {
+  ds: DetectionDataset;
+  /** the training records (with a box) */
+  records: DatasetRecord[];
+  /** the validation loss's sample of data.test (empty: none) */
+  valSample: DatasetRecord[];
+  skipped: SkippedImages;
+}
+
+function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: TaskData, model: DetectorModel, optimizer: SGD, backend: string, opts: TrainDetectorOptions): TrainingTask<ProducedBatch> {
   const schedule = lrSchedule(cfg);
   return {
     model,
@@ -123,6 +128,7 @@ function detectorTask(cfg: DetectorConfig, ds: DetectionDataset, records: Datase
     stepRecord: (batch, r) => ({ images: batch.metas.length, fields: { ...r.parts, tensors: tf.memory().numTensors } }),
     isCheckpointStep: (step) => step % cfg.checkpoint.period === 0,
     evalEvery: cfg.eval.period || null,
+    validationLoss: valSample.length ? detectorValidationLoss(cfg, model, valSample) : undefined,
     evaluate: opts.evaluate ? (step) => opts.evaluate!(model, step) : undefined,
     evalCommand: (checkpoint) => `resdet eval model --weights ${checkpoint}`,
     endRecord: () => (skipped.count ? { type: 'skipped_total', count: skipped.count } : null),
@@ -133,13 +139,14 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   const backend = await initBackend(cfg.backend);
   const skipped = new SkippedImages(); // distinct files, said once on the console
   const ds = await openDetectorDataset(cfg.data.train, undefined, skipped);
-  const records = trainable(ds, cfg.data.includeDifficult);
+  const records = withTargets(ds.records, cfg.data.includeDifficult); // torchvision drops images without boxes from training
   if (!records.length) throw new CheckpointError(`${cfg.data.train.path}: no image with a training box`);
+  const valSample = cfg.eval.period && cfg.eval.valImages ? await validationSample(cfg, ds.classes.names) : [];
   seedInit(cfg.seed);
   const model = buildDetectorModel(cfg.model, ds.classes.names.length);
   const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
   try {
-    const r = await runTraining(detectorTask(cfg, ds, records, model, optimizer, backend, opts, skipped), opts);
+    const r = await runTraining(detectorTask(cfg, { ds, records, valSample, skipped }, model, optimizer, backend, opts), opts);
     return { steps: r.steps, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint, finalLosses: r.last, metrics: r.metrics, skippedImages: skipped.count };
   } finally {
     optimizer.dispose();

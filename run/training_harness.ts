@@ -7,7 +7,8 @@
  *   or `force`, config.yaml written;
  * - resuming from the newest complete checkpoint (run/resume.ts), or the task's fresh start;
  * - the loop: a JSON-lines record and a progress update per step, evaluations every `evalEvery` steps (the model
- *   goes back to train mode after each), checkpoints when the task says and at the end, and a turn of the event
+ *   goes back to train mode after each), each preceded by the task's validation loss (a `val` record), which is
+ *   also measured after the last step, checkpoints when the task says and at the end, and a turn of the event
  *   loop between steps so that Ctrl-C is seen at once;
  * - Ctrl-C: a checkpoint of the current step and an InterruptedError saying how to continue; during the final
  *   evaluation, an InterruptedError naming the kept checkpoint and the command that evaluates it;
@@ -60,6 +61,12 @@ export interface TrainingTask<B> {
   isCheckpointStep(step: number): boolean;
   /** evaluate every this many steps during training (null: only at the end) */
   evalEvery: number | null;
+  /**
+   * the model's loss on a bounded held-out sample at `step` (1-based), at each mid-run evaluation: the mean total
+   * `loss` and parts, e.g. also an error rate. It must change no state (eval mode, no update, its own random
+   * stream) and dispose every tensor; null: nothing to measure (e.g. switched off).
+   */
+  validationLoss?(step: number): Promise<Record<string, number> | null>;
   /** an evaluation of the model: during training (`final` false) or at the end */
   evaluate?(step: number, final: boolean): Promise<Record<string, unknown>>;
   /** the command that evaluates `checkpoint` like the final evaluation does */
@@ -158,8 +165,21 @@ class StepLoop<B> {
     const ips = this.images / this.seconds();
     log.write({ type: 'train', step: this.step, ...rec.fields, loss: r.loss, lr, imgPerSec: ips });
     progress.update(this.step, { loss: r.loss, lr, 'img/s': ips });
-    if (task.evaluate && task.evalEvery && this.step % task.evalEvery === 0 && this.step < task.totalSteps) {
-      log.write({ type: 'eval', step: this.step, curve: true, ...(await task.evaluate(this.step, false)) });
+    const last = this.step === task.totalSteps;
+    if (task.evalEvery && (this.step % task.evalEvery === 0 || last)) await this.midRunEvaluation(!last);
+  }
+
+  /**
+   * The validation loss (a `val` record) due after this step, and the evaluation (an `eval` record) unless the
+   * final one follows; back to train mode.
+   */
+  private async midRunEvaluation(withEval: boolean): Promise<void> {
+    const { task, log, step } = this;
+    try {
+      const val = task.validationLoss ? await task.validationLoss(step) : null;
+      if (val) log.write({ type: 'val', step, ...val });
+      if (task.evaluate && withEval) log.write({ type: 'eval', step, curve: true, ...(await task.evaluate(step, false)) });
+    } finally {
       task.model.train();
     }
   }

@@ -1,8 +1,8 @@
-/** Classification accuracy of a ResNet on a dataset (eval mode, batches in order). */
+/** Classification accuracy and mean cross-entropy of a ResNet on a dataset (eval mode, batches in order). */
 import * as tf from '@tensorflow/tfjs';
 import { ResNet } from '../resnet';
 import { ClassificationDataset, makeBatch } from '../../datasets/classification';
-import { newAccuracy, addBatch, accuracies } from '../../eval/classification_accuracy';
+import { newAccuracy, addBatch, accuracies, meanLoss } from '../../eval/classification_accuracy';
 import { epochBatches } from '../../datasets/classification/epochs';
 import { Progress } from '../../run/progress';
 import { yieldToEventLoop } from '../../run/interrupt';
@@ -11,6 +11,8 @@ export interface ClassifierEvalResult {
   top1: number;
   top5: number;
   images: number;
+  /** mean softmax cross-entropy */
+  loss: number;
 }
 
 export async function evaluateClassifier(
@@ -39,5 +41,5 @@ export async function evaluateClassifier(
     progress.stop();
   }
   const a = accuracies(acc);
-  return { top1: a.top1, top5: a.top5, images: acc.images };
+  return { top1: a.top1, top5: a.top5, images: acc.images, loss: meanLoss(acc) };
 }

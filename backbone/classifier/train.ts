@@ -59,12 +59,20 @@ function lossAndErrors(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: numbe
   return { total, parts: { errors } };
 }
 
-/** The test split for the evaluations during training (its first eval.curveLimit images), opened once. */
+/**
+ * The evaluation during training at a step: the test split's first eval.curveLimit images (opened once), eval mode;
+ * the step's result is kept, so the validation loss and the evaluation of the same step share one pass.
+ */
 function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: number[]; std: number[] }) {
   let test: Promise<ClassificationDataset> | null = null;
-  return async (): Promise<ClassifierEvalResult> => {
-    test ??= openSplit(cfg, 'test', cfg.eval.curveLimit);
-    return evaluateClassifier(model, await test, norm, { batchSize: cfg.eval.batchSize, quiet: true });
+  let last: { step: number; result: Promise<ClassifierEvalResult> } | null = null;
+  return (step: number): Promise<ClassifierEvalResult> => {
+    if (last?.step !== step) {
+      test ??= openSplit(cfg, 'test', cfg.eval.curveLimit);
+      const result = test.then((ds) => evaluateClassifier(model, ds, norm, { batchSize: cfg.eval.batchSize, quiet: true }));
+      last = { step, result };
+    }
+    return last.result;
   };
 }
 
@@ -146,10 +154,14 @@ function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, mod
     stepRecord: (batch, r, step) => ({ images: batch.labels.length, fields: { epoch: (step + 1) / perEpoch, trainError: r.parts.errors / batch.labels.length } }),
     isCheckpointStep: (step) => step % perEpoch === 0 && (step / perEpoch) % cfg.checkpoint.everyEpochs === 0,
     evalEvery: cfg.eval.everySteps,
+    validationLoss: async (step) => {
+      const { loss, top1, images } = await evalCurve(step);
+      return { loss, error: 1 - top1, images };
+    },
     evaluate: async (step, final) => {
       const r = final
         ? await evaluateClassifier(model, await openSplit(cfg, 'test'), norm, { batchSize: cfg.eval.batchSize, quiet })
-        : await evalCurve();
+        : await evalCurve(step);
       return { split: 'test', ...r };
     },
     evalCommand: (checkpoint) =>
@@ -166,8 +178,8 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
     const r = await runTraining(classifierTask(cfg, train, model, optimizer, backend, opts.quiet), opts);
     const result: TrainClassifierResult = { steps: r.steps, finalLoss: r.last.loss ?? NaN, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint };
     if (r.metrics) {
-      const { top1, top5, images } = r.metrics as unknown as ClassifierEvalResult;
-      result.test = { top1, top5, images };
+      const { top1, top5, images, loss } = r.metrics as unknown as ClassifierEvalResult;
+      result.test = { top1, top5, images, loss };
       await atomicWrite(path.join(opts.out, 'metrics.json'), [Buffer.from(JSON.stringify({ ...result.test, step: r.steps, trainSeconds: r.trainSeconds, backend }, null, 2) + '\n')]);
     }
     return result;

@@ -42,7 +42,9 @@ fm('resdet classify on Fashion-MNIST', () => {
     expect(r.code).toBe(0);
     const got = JSON.parse(fs.readFileSync(json, 'utf8'));
     const metrics = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8'));
-    expect(Object.keys(got).sort()).toEqual(['images', 'top1', 'top5']);
+    expect(Object.keys(got).sort()).toEqual(['images', 'loss', 'top1', 'top5']);
+    expect(got.loss).toBe(metrics.loss);
+    expect(got.loss).toBeGreaterThan(0);
     expect(got.images).toBe(100);
     expect(got.top1).toBe(metrics.top1);
     expect(got.top5).toBe(metrics.top5);

@@ -1,6 +1,6 @@
 /**
  * run/training_harness.ts with a small task (a linear model with a batch-norm-like mode check): train mode after
- * every evaluation, exact resume, checkpoints, and a failing final evaluation.
+ * every evaluation, exact resume, checkpoints, a failing final evaluation, and the validation loss records.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -105,6 +105,25 @@ test('a failing final evaluation keeps the checkpoint and names the command that
   await expect(run).rejects.toThrow(FinalEvalError);
   await expect(run).rejects.toThrow(`the final evaluation failed: test split unreadable; training finished and its checkpoint ${path.join(out, 'step-0000008.safetensors')} is kept; evaluate it with: resdet tiny eval ${path.join(out, 'step-0000008.safetensors')}`);
   expect(fs.existsSync(path.join(out, 'step-0000008.optim.safetensors'))).toBe(true);
+  optimizer.dispose();
+  model.dispose();
+});
+
+test('validationLoss: a val record at each evaluation period and after the last step, before the eval record; null writes none; train mode after', async () => {
+  const { task, modes, model, optimizer } = tinyTask();
+  const asked: number[] = [];
+  task.validationLoss = async (step) => {
+    asked.push(step);
+    model.eval();
+    return step === 4 ? null : { loss: step / 10, images: 3 };
+  };
+  const out = path.join(tmp, 'val');
+  await runTraining(task, { out, quiet: true });
+  expect(asked).toEqual([2, 4, 6, 8]);
+  expect(modes).toEqual(new Array(8).fill(true));
+  const log = JsonlLog.read(path.join(out, 'log.jsonl')).filter((r) => r.type === 'val' || r.type === 'eval');
+  expect(log.map((r) => [r.type, r.step])).toEqual([['val', 2], ['eval', 2], ['eval', 4], ['val', 6], ['eval', 6], ['val', 8], ['eval', 8]]);
+  expect(log[0]).toEqual({ type: 'val', step: 2, loss: 0.2, images: 3, time: expect.any(String) });
   optimizer.dispose();
   model.dispose();
 });
