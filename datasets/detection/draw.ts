@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { atomicWrite } from '../../engine/atomic_write';
 import { DatasetError } from '../classification/types';
 import { DatasetRecord } from './record';
+import { xmlEscape } from '../../run/xml_escape';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe',
   '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1', '#000075', '#808080'];
@@ -17,7 +18,6 @@ export function classColour(label: number): string {
   return PALETTE[label % PALETTE.length];
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface DrawObject {
   box: ArrayLike<number>;
@@ -41,7 +41,7 @@ export function boxesSvg(width: number, height: number, objects: DrawObject[], c
     return (
       `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="${c}" stroke-width="2"${dash}/>` +
       `<rect x="${x1}" y="${ty}" width="${tw}" height="${font + 2}" fill="${c}" fill-opacity="0.8"/>` +
-      `<text x="${x1 + 2}" y="${ty + font - 1}" font-family="sans-serif" font-size="${font}" fill="#000">${esc(text)}</text>`
+      `<text x="${x1 + 2}" y="${ty + font - 1}" font-family="sans-serif" font-size="${font}" fill="#000">${xmlEscape(text)}</text>`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;

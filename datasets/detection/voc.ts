@@ -20,6 +20,7 @@ import { orientedSize } from '../classification/decode';
 import { DatasetRoot } from './dataset_root';
 import { classMapFromNames, DatasetRecord, DetectionDataset, makeRecord, ObjectDraft } from './record';
 import { checkBox, checkImageExists, parseCoord, ProblemLog, readSplitFile, unknownClassMessage } from './validate';
+import { xmlEscape } from '../../run/xml_escape';
 
 export const VOC_CLASSES = [
   'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
@@ -113,20 +114,16 @@ export function vocXml(r: DatasetRecord, classNames: string[], filename: string)
   for (let i = 0; i < r.labels.length; i++) {
     const [xmin, ymin, xmax, ymax] = continuousToVoc(r.boxes.subarray(4 * i, 4 * i + 4));
     objs.push(
-      `\t<object>\n\t\t<name>${escapeXml(classNames[r.labels[i]])}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n` +
+      `\t<object>\n\t\t<name>${xmlEscape(classNames[r.labels[i]])}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n` +
         `\t\t<difficult>${r.difficult[i]}</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>${xmin}</xmin>\n\t\t\t<ymin>${ymin}</ymin>\n` +
         `\t\t\t<xmax>${xmax}</xmax>\n\t\t\t<ymax>${ymax}</ymax>\n\t\t</bndbox>\n\t</object>\n`,
     );
   }
   return (
-    `<annotation>\n\t<folder>JPEGImages</folder>\n\t<filename>${escapeXml(filename)}</filename>\n` +
+    `<annotation>\n\t<folder>JPEGImages</folder>\n\t<filename>${xmlEscape(filename)}</filename>\n` +
     `\t<size>\n\t\t<width>${r.width}</width>\n\t\t<height>${r.height}</height>\n\t\t<depth>3</depth>\n\t</size>\n` +
     `\t<segmented>0</segmented>\n${objs.join('')}</annotation>\n`
   );
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export interface VocSplit {

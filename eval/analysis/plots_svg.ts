@@ -1,7 +1,7 @@
 /** The analysis plots as SVG: precision–recall curves of one class, and the confusion matrix as a heat map. */
 import { ConfusionMatrix } from './confusion';
+import { xmlEscape } from '../../run/xml_escape';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const FONT = 'font-family="sans-serif"';
 const COLORS = ['#c33', '#36c', '#393', '#c93', '#939'];
 
@@ -26,11 +26,11 @@ export function prCurveSvg(title: string, series: PrSeries[], width = 480, heigh
     const c = COLORS[i % COLORS.length];
     return `<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"/>` +
       `<line x1="${width - pad - 150}" x2="${width - pad - 130}" y1="${pad + 14 + 16 * i}" y2="${pad + 14 + 16 * i}" stroke="${c}" stroke-width="2"/>` +
-      `<text x="${width - pad - 125}" y="${pad + 18 + 16 * i}" font-size="11" ${FONT}>${esc(s.label)}</text>`;
+      `<text x="${width - pad - 125}" y="${pad + 18 + 16 * i}" font-size="11" ${FONT}>${xmlEscape(s.label)}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${grid.join('')}` +
     `<rect x="${x(0)}" y="${y(1)}" width="${x(1) - x(0)}" height="${y(0) - y(1)}" fill="none" stroke="#888"/>${lines.join('')}` +
-    `<text x="${width / 2}" y="22" font-size="14" text-anchor="middle" ${FONT}>${esc(title)}</text>` +
+    `<text x="${width / 2}" y="22" font-size="14" text-anchor="middle" ${FONT}>${xmlEscape(title)}</text>` +
     `<text x="${width / 2}" y="${height - 12}" font-size="12" text-anchor="middle" ${FONT}>recall</text>` +
     `<text x="14" y="${height / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${height / 2})" ${FONT}>precision</text></svg>`;
 }
@@ -57,8 +57,8 @@ export function confusionSvg(cm: ConfusionMatrix): string {
   );
   const labels = cm.labels.map(
     (l, i) =>
-      `<text x="${left - 6}" y="${top + (i + 0.5) * cell + 4}" font-size="11" text-anchor="end" ${FONT}>${esc(l)}</text>` +
-      `<text x="${left + (i + 0.5) * cell}" y="${top - 6}" font-size="11" transform="rotate(-45 ${left + (i + 0.5) * cell} ${top - 6})" ${FONT}>${esc(l)}</text>`,
+      `<text x="${left - 6}" y="${top + (i + 0.5) * cell + 4}" font-size="11" text-anchor="end" ${FONT}>${xmlEscape(l)}</text>` +
+      `<text x="${left + (i + 0.5) * cell}" y="${top - 6}" font-size="11" transform="rotate(-45 ${left + (i + 0.5) * cell} ${top - 6})" ${FONT}>${xmlEscape(l)}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${cells.join('')}${labels.join('')}` +
     `<text x="10" y="20" font-size="13" ${FONT}>confusion at score ≥ ${cm.scoreThreshold}, IoU ≥ ${cm.iouThreshold}</text>` +
