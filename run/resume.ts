@@ -1,7 +1,7 @@
 /**
  * Resuming a run from its folder: the newest complete checkpoint (`step-N.json`, `step-N.safetensors` and
  * `step-N.optim.safetensors` all there) has its weights and optimizer state loaded, log records beyond its step
- * (training steps and evaluations) are dropped (they will be written again), and the step to continue from is
+ * (training steps, evaluations, validation losses) are dropped (they will be written again), and the step to continue from is
  * returned. A newer checkpoint missing a file (a disk that filled up mid-save, a file deleted by hand) is left as
  * it is and named in a note.
  */
@@ -57,7 +57,7 @@ export async function resumeRun(
   const threads = keepThreads(meta);
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   optimizer.loadState(await readTorchLayoutTensors(ck.optim));
-  log.truncateAfter(meta.step, ['train', 'eval']);
+  log.truncateAfter(meta.step, ['train', 'eval', 'val']); // every record a step writes, validation loss included
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model, threads });
   return { step: meta.step, checkpoint: ck.model, notes };
 }
