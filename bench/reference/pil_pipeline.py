@@ -27,8 +27,8 @@ parser.add_argument("--runs", type=int, default=5)
 parser.add_argument("--warmup", type=int, default=2)
 parser.add_argument("--images-only", action="store_true")
 opts = parser.parse_args()
-for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[name] = str(opts.threads)
+from threads import limit_threads  # noqa: E402
+limit_threads(opts.threads)
 
 import numpy as np  # noqa: E402
 import PIL  # noqa: E402

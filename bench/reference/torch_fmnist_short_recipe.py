@@ -19,8 +19,8 @@ parser.add_argument("--lr", type=float, default=0.0125)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 opts = parser.parse_args()
-for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[name] = str(opts.threads)
+from threads import limit_threads  # noqa: E402
+limit_threads(opts.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -11,7 +11,6 @@ forward, softmax cross-entropy, backward, SGD (lr 0.1, momentum 0.9, weight deca
 """
 import argparse
 import json
-import os
 import statistics
 import time
 
@@ -24,8 +23,8 @@ parser.add_argument("--inputs", default="cifar,fmnist")
 parser.add_argument("--flush-denormal", action="store_true")
 opts = parser.parse_args()
 # before torch loads: its OpenMP pool reads these once
-for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[name] = str(opts.threads)
+from threads import limit_threads  # noqa: E402
+limit_threads(opts.threads)
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

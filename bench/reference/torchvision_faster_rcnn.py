@@ -18,7 +18,6 @@ one JSON line with the RoI counts the box head really got.
 """
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import OrderedDict
@@ -33,8 +32,8 @@ parser.add_argument("--rois", type=int, default=512)
 parser.add_argument("--flush-denormal", action="store_true")
 parser.add_argument("--no-train", action="store_true")
 opts = parser.parse_args()
-for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[name] = str(opts.threads)
+from threads import limit_threads  # noqa: E402
+limit_threads(opts.threads)
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402

@@ -16,7 +16,6 @@ numbers); "kept" counts are printed for both so the NMS workloads can be compare
 """
 import argparse
 import json
-import os
 import statistics
 import time
 
@@ -25,8 +24,8 @@ parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--runs", type=int, default=11)
 parser.add_argument("--warmup", type=int, default=2)
 opts = parser.parse_args()
-for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[name] = str(opts.threads)
+from threads import limit_threads  # noqa: E402
+limit_threads(opts.threads)
 
 import torch  # noqa: E402
 import torchvision  # noqa: E402
