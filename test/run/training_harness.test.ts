@@ -127,3 +127,25 @@ test('validationLoss: a val record at each evaluation period and after the last 
   optimizer.dispose();
   model.dispose();
 });
+
+test('resumed from an earlier checkpoint, the validation-loss records after it are written once, not twice', async () => {
+  const withVal = () => {
+    const t = tinyTask();
+    t.task.validationLoss = async (step) => ({ loss: step / 10, images: 3 });
+    return t;
+  };
+  const out = path.join(tmp, 'val-resume');
+  const a = withVal();
+  await runTraining(a.task, { out, quiet: true });
+  // as if the run had stopped after step 6's records with only step 4's checkpoint on disk
+  fs.writeFileSync(path.join(out, 'last_checkpoint'), 'step-0000004\n');
+  for (const f of fs.readdirSync(out).filter((n) => n.startsWith('step-0000008'))) fs.rmSync(path.join(out, f));
+  const b = withVal();
+  await runTraining(b.task, { out, quiet: true, resume: true });
+  const vals = JsonlLog.read(path.join(out, 'log.jsonl')).filter((r) => r.type === 'val').map((r) => r.step);
+  expect(vals).toEqual([2, 4, 6, 8]);
+  for (const t of [a, b]) {
+    t.optimizer.dispose();
+    t.model.dispose();
+  }
+});
