@@ -15,10 +15,11 @@ import { EvalInputError } from '../eval/eval_error';
 import { ReproduceError } from '../reproduce/reproduce_error';
 import { ClassAlignmentError } from '../detection/class_alignment';
 import { FinalEvalError } from '../run/training_harness';
+import { ReportError } from '../run/report/report_error';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;

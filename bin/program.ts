@@ -1,4 +1,5 @@
 /** The resdet command tree: every command from bin/commands/, assembled; bin/resdet.ts runs it. */
+import { reportCommand } from './commands/report';
 import { Command } from 'commander';
 import { classifyCommand } from './commands/classify';
 import { weightsCommand } from './commands/weights';
@@ -31,6 +32,7 @@ export function resdetProgram(): Command {
   program.addCommand(doctorCommand());
   program.addCommand(benchCommand());
   program.addCommand(reproduceCommand());
+  program.addCommand(reportCommand());
 
   // usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
   // (commands added with addCommand do not inherit the root's exit handling)

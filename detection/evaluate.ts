@@ -20,6 +20,7 @@ import { openDetectorDataset } from './open_dataset';
 import { alignClasses, ClassAlignment } from './class_alignment';
 import { testTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
+import { EVAL_FILES } from '../eval/eval_folder';
 
 export interface DetectorMetrics {
   voc07_map50: number;
@@ -70,7 +71,8 @@ export function cocoGroundTruth(records: DatasetRecord[], classes: ClassMap): Co
     }
   }
   return {
-    images: records.map((r) => ({ id: r.imageId, width: r.width, height: r.height, file_name: path.basename(r.file) })),
+    // `path` (resdet's addition, ignored by COCO tools): where the image is, for reports drawn from the files alone
+    images: records.map((r) => ({ id: r.imageId, width: r.width, height: r.height, file_name: path.basename(r.file), path: path.resolve(r.file) })),
     annotations,
     categories: classes.names.map((name, k) => ({ id: classes.categoryIds[k], name })),
   };
@@ -138,9 +140,11 @@ export async function evaluateDetector(
   const readable = records.filter((r) => !skipped.has(r.file));
   const results = toCocoResults(detections, classes);
   fs.mkdirSync(opts.out, { recursive: true });
-  const detectionsFile = path.join(opts.out, 'detections.json');
+  const detectionsFile = path.join(opts.out, EVAL_FILES.detections);
   await atomicWrite(detectionsFile, [Buffer.from(JSON.stringify(results))]);
-  const coco = evaluateCoco(cocoGroundTruth(readable, classes), results.map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score })));
+  const groundTruth = cocoGroundTruth(readable, classes);
+  await atomicWrite(path.join(opts.out, EVAL_FILES.groundTruth), [Buffer.from(JSON.stringify(groundTruth))]);
+  const coco = evaluateCoco(groundTruth, results.map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score })));
   const gt = vocGroundTruth(readable, classes);
   const vdets = vocDetections(detections, records, classes);
   const imageset = opts.imageset ?? 'test';
@@ -162,6 +166,7 @@ export async function evaluateDetector(
     detections: results.length,
     skipped_images: skipped.count,
   };
+  await atomicWrite(path.join(opts.out, EVAL_FILES.metrics), [Buffer.from(JSON.stringify(metrics, null, 2) + '\n')]);
   return { metrics, coco, voc07, vocArea, detectionsFile, vocResultsDir, imageset };
 }
 

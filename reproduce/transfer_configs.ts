@@ -3,19 +3,13 @@
  * backbone and per variant. The same override list builds the config in process and the printed command, so
  * each run's `command` in results.json makes exactly that run.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../run/config';
+import { packageRoot } from '../run/package_root';
 import { ClassifierConfig, CLASSIFIER_DEFAULTS, CLASSIFIER_SCHEMA } from '../backbone/classifier/config';
 import { DetectorConfig, DETECTOR_DEFAULTS, DETECTOR_SCHEMA } from '../detection/config';
 import { VariantSpec } from './transfer_variants';
 
-/** The checkout's root (the folder with package.json), from the compiled dist/reproduce/ or the sources. */
-function packageRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
 const ROOT = packageRoot();
 export const PRETRAIN_CONFIG = path.join(ROOT, 'configs', 'classify', 'fmnist_imagenet_style_pretrain.yaml');
 export const DETECTOR_CONFIG = path.join(ROOT, 'configs', 'fmnist_transfer.yaml');

@@ -1,0 +1,22 @@
+/** `resdet report RUN [--out DIR]`: a static HTML report of a run (run/report/), opened from the file system. */
+import * as path from 'path';
+import { Command } from 'commander';
+import { action, intFlag, numFlag } from '../errors';
+import { DEFAULT_GALLERY_IMAGES, writeRunReport } from '../../run/report/write_report';
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('write an HTML report of a run (metrics, loss, PR curves, confusion, errors, gallery) that works offline')
+    .argument('<run>', 'run folder written by train, finetune, eval model or demo (or an evaluation folder)')
+    .option('--out <dir>', 'report folder (default: <run>/report)')
+    .option('--max-images <n>', `gallery size: the images with the most errors (default ${DEFAULT_GALLERY_IMAGES})`, intFlag('--max-images'))
+    .option('--score-threshold <s>', 'confusion matrix threshold and the gallery slider\'s start (default 0.5)', numFlag('--score-threshold'))
+    .option('--quiet', 'no progress output')
+    .action(
+      action(async (run: string, f: { out?: string; maxImages?: number; scoreThreshold?: number; quiet?: boolean }) => {
+        const r = await writeRunReport(run, { out: f.out, maxImages: f.maxImages, threshold: f.scoreThreshold, quiet: f.quiet });
+        for (const n of r.notes) process.stderr.write(`resdet report: ${n}\n`);
+        process.stdout.write(`report: ${path.relative(process.cwd(), r.index) || r.index} (gallery: ${r.galleryImages} of ${r.evaluatedImages} images)\n`);
+      }),
+    );
+}
