@@ -1,4 +1,6 @@
 /** `resdet data check | convert | synth | show`: detection datasets (VOC, COCO, CSV, YOLO) and the synthetic ones. */
+import * as path from 'path';
+import { writeDatasetGallery } from '../../run/report/dataset_gallery';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, intFlag, numFlag, UsageError } from '../errors';
 import { openDetectionDataset, OpenOptions } from '../../datasets/detection/detect_format';
@@ -109,7 +111,7 @@ export function dataCommand(): Command {
 
   cmd
     .command('show')
-    .description('draw boxes and labels on the first images of a dataset')
+    .description('draw boxes and labels on the first images of a dataset, and an HTML gallery of them (<out>/gallery/index.html)')
     .argument('<dataset>', 'dataset folder or annotation file')
     .requiredOption('--out <dir>', required('output folder for the drawn images'))
     .option('--limit <n>', 'number of images', flag(intFlag('--limit')), 16)
@@ -132,6 +134,8 @@ export function dataCommand(): Command {
         }
         skipped.requireSome(records.length - skipped.count, dataset);
         process.stdout.write(`drew ${records.length - skipped.count} image(s) with their boxes in ${f.out}${skipped.count ? ` (${skippedNote(skipped.count)})` : ''}\n`);
+        const gallery = await writeDatasetGallery(dataset, records.filter((r) => !skipped.has(r.file)), ds.classes.names, path.join(f.out, 'gallery'), { quiet: true });
+        process.stdout.write(`gallery: ${gallery.index}\n`);
       }),
     );
   // usage errors (unknown option, bad choice) exit 2 like the other user errors; help exits 0

@@ -9,6 +9,7 @@ import { initBackend, backendChoice } from '../../engine/backend';
 import { runDemo } from '../../detection/demo';
 import { loadDetectorConfig } from './train';
 import { backendOption } from '../backend_option';
+import { writeReportAfter } from './report';
 
 /**
  * Iterations on the slow backends (wasm, cpu) unless --max-iters says otherwise, against the config's full
@@ -52,8 +53,9 @@ export function demoCommand(): Command {
         process.stdout.write(
           `demo: VOC07 mAP@0.5 ${m.voc07_map50.toFixed(3)}, COCO AP ${m.coco_ap.toFixed(3)} (AP50 ${m.coco_ap50.toFixed(3)}); ` +
             `trained in ${m.train_seconds.toFixed(0)} s on ${m.backend}\n` +
-            `report: ${path.join(f.out, 'REPORT.md')}  metrics: ${path.join(f.out, 'metrics.json')}\n`,
+            `summary: ${path.join(f.out, 'REPORT.md')}  metrics: ${path.join(f.out, 'metrics.json')}\n`,
         );
+        await writeReportAfter(f.out, { quiet: f.quiet });
       }),
     );
 }

@@ -27,6 +27,7 @@ function testSpec(test: DatasetSpec, f: { data?: string; format?: DetectionForma
 }
 import { backendOption } from '../backend_option';
 import { required } from '../required';
+import { writeReportAfter } from './report';
 
 export function evalModelCommand(): Command {
   return new Command('model')
@@ -66,6 +67,8 @@ export function evalModelCommand(): Command {
         process.stdout.write(lines.join('\n') + '\n');
         if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(ev.metrics, null, 2) + '\n')]);
         detector.dispose();
+        // the run's report when the evaluation went to its eval/ folder, else a report of this evaluation alone
+        await writeReportAfter(f.out ? out : path.dirname(out), { quiet: f.quiet });
       }),
     );
 }

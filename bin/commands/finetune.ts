@@ -16,6 +16,7 @@ import { loadDetectorConfig } from './train';
 import { classesOption } from '../class_list';
 import { backendOption } from '../backend_option';
 import { required } from '../required';
+import { writeReportAfter } from './report';
 
 export function finetuneCommand(): Command {
   return new Command('finetune')
@@ -66,6 +67,7 @@ export function finetuneCommand(): Command {
             `(${ds.classes.names.join(', ')}) in ${r.trainSeconds.toFixed(0)} s; ${note}\ncheckpoint: ${r.checkpoint}\n` +
             (r.metrics ? `metrics: ${JSON.stringify(r.metrics)}\n` : ''),
         );
+        await writeReportAfter(f.out, { quiet: f.quiet });
       }),
     );
 }

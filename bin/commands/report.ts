@@ -16,7 +16,21 @@ export function reportCommand(): Command {
       action(async (run: string, f: { out?: string; maxImages?: number; scoreThreshold?: number; quiet?: boolean }) => {
         const r = await writeRunReport(run, { out: f.out, maxImages: f.maxImages, threshold: f.scoreThreshold, quiet: f.quiet });
         for (const n of r.notes) process.stderr.write(`resdet report: ${n}\n`);
-        process.stdout.write(`report: ${path.relative(process.cwd(), r.index) || r.index} (gallery: ${r.galleryImages} of ${r.evaluatedImages} images)\n`);
+        process.stdout.write(`report: ${r.index} (gallery: ${r.galleryImages} of ${r.evaluatedImages} images)\n`);
       }),
     );
+}
+
+/**
+ * The report written at the end of train, finetune, eval model and demo. The run itself has succeeded by then, so a
+ * report that cannot be written is said on the console and does not change the exit code.
+ */
+export async function writeReportAfter(run: string, opts: { quiet?: boolean } = {}): Promise<void> {
+  try {
+    const r = await writeRunReport(run, { quiet: opts.quiet });
+    for (const n of r.notes) process.stderr.write(`resdet report: ${n}\n`);
+    process.stdout.write(`report: ${r.index}\n`);
+  } catch (e) {
+    process.stderr.write(`resdet: the report was not written: ${(e as Error).message.split('\n')[0]} (resdet report ${run} tries again)\n`);
+  }
 }

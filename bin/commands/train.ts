@@ -10,6 +10,7 @@ import { trainDetector } from '../../detection/trainer';
 import { evaluatorFor } from '../../detection/evaluate';
 import { archSpec } from '../../backbone/archs';
 import { backendOption } from '../backend_option';
+import { writeReportAfter } from './report';
 
 export function loadDetectorConfig(file: string | undefined, sets: string[], overrides?: unknown): DetectorConfig {
   const cfg = loadConfig<DetectorConfig>({ file, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA, sets, overrides });
@@ -40,6 +41,7 @@ export function trainCommand(): Command {
             (r.skippedImages ? `training: ${skippedNote(r.skippedImages)}\n` : '') +
             (r.metrics ? `metrics: ${JSON.stringify(r.metrics)}\n` : ''),
         );
+        await writeReportAfter(out, { quiet: f.quiet });
       }),
     );
 }

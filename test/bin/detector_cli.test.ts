@@ -37,6 +37,11 @@ test('train: log, checkpoints, effective config and evaluation', () => {
   for (const f of ['step-0000002.safetensors', 'step-0000004.safetensors', 'step-0000004.json', 'config.yaml', 'last_checkpoint']) {
     expect(fs.existsSync(path.join(run, f))).toBe(true);
   }
+  // the evaluation keeps its ground truth and metrics beside the detections, and the run ends with its report
+  for (const f of ['detections.json', 'ground_truth.json', 'metrics.json']) expect(fs.existsSync(path.join(run, 'eval', 'step-4', f))).toBe(true);
+  const page = fs.readFileSync(path.join(run, 'report', 'index.html'), 'utf8');
+  expect(page).toContain('evaluation at step 4');
+  expect(fs.readdirSync(path.join(run, 'report', 'images'))).toHaveLength(12);
 });
 
 test('predict writes a COCO results file in original pixels and drawn images', () => {
@@ -66,6 +71,8 @@ test('eval model reports COCO and VOC metrics and keeps the detections', () => {
   expect(Object.keys(m).sort()).toEqual(['coco_ap', 'coco_ap50', 'coco_ap75', 'coco_ap_large', 'coco_ap_medium', 'coco_ap_small', 'detections', 'images', 'skipped_images', 'voc07_map50', 'voc_area_map50']);
   expect(m.images).toBe(6);
   expect(fs.existsSync(path.join(run, 'eval', 'detections.json'))).toBe(true);
+  expect(r.stdout).toContain(`report: ${path.join(run, 'report', 'index.html')}`);
+  expect(fs.readFileSync(path.join(run, 'report', 'index.html'), 'utf8')).toContain(' — evaluation in eval — ');
 
   // --set model.… reaches the detector (inference settings), not only the data config
   const one = path.join(tmp, 'eval-one.json');
@@ -192,7 +199,8 @@ test('demo: synthetic data, training, both metrics, report, drawn predictions; w
   expect(m.checkpoint).toMatch(/step-0000003\.safetensors$/);
   const report = fs.readFileSync(path.join(out, 'REPORT.md'), 'utf8');
   expect(report).toContain(m.voc07_map50.toFixed(3));
-  for (const f of ['loss.png', 'eval/detections.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+  for (const f of ['loss.png', 'eval/detections.json', 'report/index.html', 'report/plots/loss.png']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+  expect(r.stdout.trim().split('\n').pop()).toBe(`report: ${path.join(out, 'report', 'index.html')}`);
   expect(fs.readdirSync(path.join(out, 'predictions')).length).toBe(3);
   // without --max-iters the slow backend trains SLOW_BACKEND_DEMO_ITERS, and says so
   const help = runCli(['demo', '--help']);

@@ -1,5 +1,5 @@
 /**
- * Tests that need something outside the repository — PyTorch, numpy, Fashion-MNIST, the native backend —
+ * Tests that need something outside the repository — PyTorch, numpy, Fashion-MNIST, the native backend, Chromium —
  * declare it here instead of skipping on their own:
  *
  *   const { describe: describeTorch, test: testTorch } = requires('torch');
@@ -13,10 +13,12 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type Requirement = 'torch' | 'numpy' | 'fashion-mnist' | 'native';
+export type Requirement = 'torch' | 'numpy' | 'fashion-mnist' | 'native' | 'chromium';
 
 /** The Python with torch, torchvision and numpy (Debian's); RESDET_TEST_PYTHON overrides it (a missing path tests the skips). */
 export const PYTHON = process.env.RESDET_TEST_PYTHON ?? '/usr/bin/python3';
+/** Debian's Chromium, driven by puppeteer-core in the report tests; RESDET_TEST_CHROMIUM overrides it. */
+export const CHROMIUM = process.env.RESDET_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const FASHION_MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
@@ -33,6 +35,7 @@ const CHECKS: Record<Requirement, () => string | null> = {
     const absent = FASHION_MNIST_FILES.filter((f) => !fs.existsSync(path.join(FASHION_MNIST_DIR, f)));
     return absent.length ? `Fashion-MNIST: ${absent.join(', ')} not in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)` : null;
   },
+  chromium: () => (fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} does not exist (apt-get install chromium)`),
   native: () => {
     // required lazily: only the tests that need the addon load tfjs and register the backend
     const { nativeUnavailable } = require('../../engine/native/index') as typeof import('../../engine/native/index');

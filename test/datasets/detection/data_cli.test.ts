@@ -24,7 +24,11 @@ describe('resdet data', () => {
 
     const show = runCli(['data', 'show', out, '--split', 'train', '--out', path.join(out, 'show'), '--limit', '2']);
     expect(show.code).toBe(0);
-    expect(fs.readdirSync(path.join(out, 'show')).sort()).toEqual(['train_000000.jpg', 'train_000001.jpg']);
+    expect(fs.readdirSync(path.join(out, 'show')).sort()).toEqual(['gallery', 'train_000000.jpg', 'train_000001.jpg']);
+    // and the gallery of the same images: the page, its script and style, the data and two thumbnails + views
+    expect(show.stdout).toContain(`gallery: ${path.join(out, 'show', 'gallery', 'index.html')}`);
+    expect(fs.readdirSync(path.join(out, 'show', 'gallery')).sort()).toEqual(['data.js', 'images', 'index.html', 'report.css', 'report.js']);
+    expect(fs.readdirSync(path.join(out, 'show', 'gallery', 'images'))).toHaveLength(4);
   });
 
   test('check: warnings only → exit 0; errors → exit 1 with file and object; bad paths and flags → exit 2', async () => {
