@@ -16,7 +16,7 @@ export function reportCommand(): Command {
       action(async (run: string, f: { out?: string; maxImages?: number; scoreThreshold?: number; quiet?: boolean }) => {
         const r = await writeRunReport(run, { out: f.out, maxImages: f.maxImages, threshold: f.scoreThreshold, quiet: f.quiet });
         for (const n of r.notes) process.stderr.write(`resdet report: ${n}\n`);
-        process.stdout.write(`report: ${r.index} (gallery: ${r.galleryImages} of ${r.evaluatedImages} images)\n`);
+        process.stdout.write(`report: ${r.index} (${r.evaluatedImages ? `gallery: ${r.galleryImages} of ${r.evaluatedImages} images` : 'no gallery'})\n`);
       }),
     );
 }

@@ -106,7 +106,7 @@ export async function writeRunReport(run: string, opts: ReportOptions = {}): Pro
   if (src.evalDir) {
     gallery = await evalSections(src.evalDir, out, threshold);
     sections.push(...gallery.sections);
-  } else notes.push('no evaluation with its ground truth in this run: no PR curves, confusion matrix or gallery (resdet eval model --weights RUN writes one)');
+  } else notes.push('no detector evaluation with its ground truth in this run: no PR curves, confusion matrix or gallery (for a detector, resdet eval model --weights RUN writes one)');
   if (src.config) sections.push(configSection(path.basename(src.config), fs.readFileSync(src.config, 'utf8')));
   let shown = 0;
   if (gallery) {
