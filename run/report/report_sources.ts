@@ -14,6 +14,8 @@ export interface ReportSources {
   config?: string;
   log?: string;
   metrics?: string;
+  /** the training folder's last_checkpoint marker (absent: training has not saved a checkpoint yet) */
+  checkpoint?: string;
   evalDir?: string;
   /** the training step of evalDir when it is an eval/step-N/ folder */
   evalStep?: number;
@@ -44,6 +46,7 @@ export function findReportSources(run: string): ReportSources {
     config: existing(path.join(trainDir, 'config.yaml')),
     log: existing(path.join(trainDir, 'log.jsonl')),
     metrics: existing(path.join(run, 'metrics.json')),
+    checkpoint: existing(path.join(trainDir, 'last_checkpoint')),
     evalDir: ev?.dir,
     evalStep: ev?.step,
   };

@@ -50,7 +50,7 @@ export async function copyReportAssets(out: string): Promise<void> {
 }
 
 function readMetrics(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
+  if (!file || !fs.existsSync(file)) return {};
   const m = readJsonFile(file);
   return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
 }
@@ -71,6 +71,7 @@ async function logSections(src: ReportSources, out: string): Promise<Section[]> 
 
 interface EvalPart {
   sections: Section[];
+  notes: string[];
   gallery: ReturnType<typeof galleryImages>;
   classes: string[];
 }
@@ -80,12 +81,16 @@ async function evalSections(evalDir: string, out: string, threshold: number): Pr
   const gtJson = readJsonFile(gtFile) as { images?: ImageInfo[] };
   const g = loadCocoGroundTruth(gtJson, gtFile);
   const r = readCocoDetections(path.join(evalDir, EVAL_FILES.detections), g);
+  const unknown = [...r.unknownCategories.entries()];
+  const notes = unknown.length
+    ? [`${unknown.reduce((s, [, n]) => s + n, 0)} detection(s) of category id(s) ${unknown.map(([id]) => id).join(', ')}, which the ground truth does not have, are left out (a class-mapping mistake?)`]
+    : [];
   const a = analyzeCoco(g, r, { scoreThreshold: threshold });
   const sets = cocoPlotSets(a.prCurves);
   await writeAnalysisPlots(path.join(out, 'plots'), sets, null);
   const pr = prCurvesSection(sets.map((s) => ({ file: `plots/${s.file}`, title: s.title })));
   const sections = [...(pr ? [pr] : []), confusionSection(a.confusion), errorSection(a), sizeSection(a)];
-  return { sections, gallery: galleryImages(g, r, gtJson.images ?? []), classes: g.categories.map((c) => c.name) };
+  return { sections, notes, gallery: galleryImages(g, r, gtJson.images ?? []), classes: g.categories.map((c) => c.name) };
 }
 
 export async function writeRunReport(run: string, opts: ReportOptions = {}): Promise<ReportResult> {
@@ -106,7 +111,9 @@ export async function writeRunReport(run: string, opts: ReportOptions = {}): Pro
   if (src.evalDir) {
     gallery = await evalSections(src.evalDir, out, threshold);
     sections.push(...gallery.sections);
+    notes.push(...gallery.notes);
   } else notes.push('no detector evaluation with its ground truth in this run: no PR curves, confusion matrix or gallery (for a detector, resdet eval model --weights RUN writes one)');
+  if (src.log && !src.checkpoint) notes.push('no checkpoint yet: training has not saved one (the report shows what the log holds so far)');
   if (src.config) sections.push(configSection(path.basename(src.config), fs.readFileSync(src.config, 'utf8')));
   let shown = 0;
   if (gallery) {

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'puppeteer-core';
-import { runCli } from '../../helpers/cli';
+import { ROOT, runCli, trainOnTwoImages } from '../../helpers/cli';
 import { tempDir } from '../../helpers/temp_dir';
 import { CHROMIUM, requires } from '../../helpers/requirements';
 
@@ -51,6 +51,7 @@ async function makeRun(): Promise<void> {
   log.push({ type: 'val', step: 10, loss: 0.5 } as never, { type: 'val', step: 20, loss: 0.4 } as never, { type: 'eval', step: 20, coco_ap: 0.4321, voc07_map50: 0.6543 } as never);
   fs.writeFileSync(path.join(run, 'log.jsonl'), log.map((r) => JSON.stringify(r)).join('\n') + '\n');
   fs.writeFileSync(path.join(run, 'config.yaml'), 'model:\n  arch: resnet18 # <script>\n');
+  fs.writeFileSync(path.join(run, 'last_checkpoint'), 'step-0000020\n');
 }
 
 let cli: ReturnType<typeof runCli>;
@@ -90,6 +91,38 @@ test('bad input: no run folder, a folder that is not a run, an --out holding oth
     expect([r.code, r.stderr]).toEqual([2, message]);
   }
   expect(fs.readdirSync(other)).toEqual(['notes.txt']);
+});
+
+test('a run with no checkpoint and no evaluation yet: a report of what exists, saying what is missing', () => {
+  const young = path.join(tmp, 'young');
+  fs.mkdirSync(young);
+  fs.copyFileSync(path.join(run, 'config.yaml'), path.join(young, 'config.yaml'));
+  fs.writeFileSync(path.join(young, 'log.jsonl'), JSON.stringify({ type: 'train', step: 1, loss: 1.5 }) + '\n');
+  const r = runCli(['report', young, '--quiet']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(`report: ${path.join(young, 'report', 'index.html')} (no gallery)\n`);
+  const notes = [
+    'no detector evaluation with its ground truth in this run: no PR curves, confusion matrix or gallery (for a detector, resdet eval model --weights RUN writes one)',
+    'no checkpoint yet: training has not saved one (the report shows what the log holds so far)',
+  ];
+  expect(r.stderr).toBe(notes.map((n) => `resdet report: ${n}\n`).join(''));
+  const page = fs.readFileSync(path.join(young, 'report', 'index.html'), 'utf8');
+  for (const n of notes) expect(page).toContain(`<li>${n}</li>`);
+  expect(page).toContain('<h2>Loss</h2>');
+  expect(page).not.toContain('id="gallery"');
+});
+
+test('detections of categories the ground truth does not have are counted in a note, not crashed on', () => {
+  const ev = path.join(tmp, 'unknown-cats');
+  fs.mkdirSync(ev);
+  fs.copyFileSync(path.join(evalDir, 'ground_truth.json'), path.join(ev, 'ground_truth.json'));
+  const dets = JSON.parse(fs.readFileSync(path.join(evalDir, 'detections.json'), 'utf8'));
+  dets.push({ image_id: 2, category_id: 7, bbox: [1, 1, 5, 5], score: 0.9 }, { image_id: 3, category_id: 7, bbox: [1, 1, 5, 5], score: 0.8 }, { image_id: 3, category_id: 9, bbox: [1, 1, 5, 5], score: 0.8 });
+  fs.writeFileSync(path.join(ev, 'detections.json'), JSON.stringify(dets));
+  const r = runCli(['report', ev, '--quiet']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe('resdet report: 3 detection(s) of category id(s) 7, 9, which the ground truth does not have, are left out (a class-mapping mistake?)\n');
+  expect(r.stdout).toBe(`report: ${path.join(ev, 'report', 'index.html')} (gallery: 3 of 3 images)\n`);
 });
 
 test('a second report into the same folder replaces the first: a smaller gallery leaves no old images', () => {
@@ -169,4 +202,45 @@ describeChromium('in Chromium, from the file system', () => {
     await page.keyboard.press('Escape');
     expect(await page.$eval('#viewer', (v) => (v as HTMLElement).hidden)).toBe(true);
   });
+
+  test('the report that a small training run writes at its end: metrics, plots, gallery; the slider changes the drawn boxes; a screenshot is kept', async () => {
+    const trained = trainOnTwoImages('demo.yaml', () => [
+      'data.shortSides=[96]', 'data.maxSize=128', 'data.testShortSide=96', 'model.widthMultiplier=0.125', 'solver.imsPerBatch=2',
+      'solver.maxIters=2', 'checkpoint.period=2', 'model.roiHeads.scoreThresh=0', 'eval.valImages=2',
+    ]);
+    expect(trained.code).toBe(0);
+    const report = path.join(trained.out, 'report', 'index.html');
+    expect(trained.stdout).toContain(`report: ${report}\n`);
+    const p = await browser.newPage();
+    const requests: string[] = [];
+    p.on('request', (r) => !r.url().startsWith('file://') && requests.push(r.url()));
+    p.on('pageerror', (e) => requests.push(`error: ${e}`));
+    await p.setViewport({ width: 1280, height: 900 });
+    await p.goto(`file://${report}`, { waitUntil: 'load' });
+    expect(await p.$$eval('table.metrics td:first-child', (tds) => tds.map((t) => t.textContent))).toEqual(expect.arrayContaining(['voc07_map50', 'coco_ap', 'images']));
+    await p.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await p.waitForFunction(() => [...document.images].every((i) => i.complete), { timeout: 10000 });
+    const plots = await p.$$eval('img', (is) => is.filter((i) => /plots\//.test(i.getAttribute('src')!)).map((i) => [i.getAttribute('src'), (i as HTMLImageElement).naturalWidth > 0]));
+    expect(plots).toEqual(expect.arrayContaining([['plots/loss.png', true], ['plots/pr_1_circle.png', true]]));
+    expect(await p.$$eval('.card', (c) => c.length)).toBe(2);
+    const drawn = () => p.$$eval('.card rect.pred', (r) => r.length);
+    const setT = (t: number) => p.$eval('#threshold', (el, v) => {
+      (el as HTMLInputElement).value = String(v);
+      el.dispatchEvent(new Event('input'));
+    }, t);
+    await setT(0);
+    const all = await drawn();
+    expect(all).toBeGreaterThan(0);
+    await setT(1);
+    expect(await drawn()).toBeLessThan(all);
+    await setT(0.5);
+    await p.evaluate(() => document.getElementById('gallery')!.scrollIntoView());
+    const shot = path.join(ROOT, 'runs', 'screenshots', 'report-of-a-trained-run.png');
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await p.screenshot({ path: shot });
+    process.stdout.write(`screenshot of the report: ${shot}\n`);
+    expect(fs.statSync(shot).size).toBeGreaterThan(10000);
+    expect(requests).toEqual([]);
+    await p.close();
+  }, 300000);
 });
