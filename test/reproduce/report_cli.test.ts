@@ -162,3 +162,25 @@ test('when the deeper ResNet trails, the verdict says where it stood at the firs
     "When the learning rate was first divided (iteration 50), resnet56 had 30.00 % training error against resnet20's 15.00 %, and was still falling fast (60.00 % at iteration 25)",
   );
 });
+
+test('--longer: the same recipe at longer budgets, each with its final errors, verdicts and copied figure', async () => {
+  const main = await writeSweep(degradation({ plain20: [[0.05, 0.08]], plain56: [[0.12, 0.14]], resnet20: [[0.06, 0.09]], resnet56: [[0.09, 0.1]] }));
+  const long = { ...degradation({ resnet20: [[0.04, 0.05]], resnet56: [[0.03, 0.045]] }), epochs: 8, iterations: 400, command: 'resdet reproduce degradation --epochs 8' };
+  const longer = await writeSweep(long);
+  const bench = path.join(tmp(), 'bench');
+  const out = runCli(['reproduce', 'report', '--degradation', main, '--transfer', path.join(main, 'none'), '--longer', longer, '--out', path.join(bench, 'REPRODUCTION.md')]);
+  expect([out.code, out.stderr]).toEqual([0, '']);
+  const md = fs.readFileSync(path.join(bench, 'REPRODUCTION.md'), 'utf8');
+  expect(md).toContain('| 2 | 100 | resnet56 | 1 | 9.00 % | 10.00 % |');
+  expect(md).toContain('| 8 | 400 | resnet20 | 1 | 4.00 % | 5.00 % |');
+  expect(md).toContain('| 8 | 400 | resnet56 | 1 | 3.00 % | 4.50 % |');
+  expect(md).toContain('**8 epochs** (400 iterations;');
+  // at 8 epochs the deeper ResNet is better on both counts; the plain-net verdicts are not judged there, so not listed
+  const eight = md.slice(md.indexOf('**8 epochs**'));
+  expect(eight).toMatch(/^- Holds: /m);
+  expect(eight).not.toMatch(/Not judged|Does not hold/);
+  expect(eight).toContain('![Fig. 6 at 8 epochs](reproduction/fig6-8ep.png)');
+  expect(fs.readdirSync(path.join(bench, 'reproduction')).sort()).toEqual(['degradation-8ep-results.json', 'degradation-results.json', 'fig6-8ep.png', 'fig6.png']);
+  const missing = runCli(['reproduce', 'report', '--degradation', main, '--longer', path.join(main, 'nope'), '--out', path.join(bench, 'R.md')]);
+  expect([missing.code, missing.stderr]).toEqual([2, `resdet: error: ${path.join(main, 'nope')}: no such results file\n`]);
+});
