@@ -1,17 +1,11 @@
 /**
  * fig6.png, laid out like the paper's Fig. 6: plain nets on the left, ResNets on the right; training error
  * dashed, test error solid, against iterations; one colour per depth; the mean over seeds. Drawn with
- * vega-lite (compiled to a vega view, rendered to SVG without a canvas) and turned into PNG with sharp.
+ * vega-lite and rendered to PNG by run/chart.ts.
  */
-import * as fs from 'fs';
-import sharp from 'sharp';
 import { ReproductionResults } from './results';
 import { depthOf, familyOf } from './degradation_plan';
-// vega 5 is CommonJS; its typings are not needed for the two calls made here
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const vega = require('vega');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const vegaLite = require('vega-lite');
+import { writeChartPng } from '../run/chart';
 
 interface Point {
   panel: string;
@@ -68,19 +62,7 @@ export function fig6Spec(r: ReproductionResults): object {
   };
 }
 
-export async function chartSvg(vegaLiteSpec: object): Promise<string> {
-  const view = new vega.View(vega.parse(vegaLite.compile(vegaLiteSpec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Writes the figure as PNG (atomically: a temporary file renamed into place). */
+/** Writes the figure as PNG (atomically). */
 export async function writeFig6(r: ReproductionResults, file: string): Promise<void> {
-  const svg = await chartSvg(fig6Spec(r));
-  const tmp = `${file}.tmp-${process.pid}.png`;
-  await sharp(Buffer.from(svg), { density: 144 }).flatten({ background: '#ffffff' }).png().toFile(tmp);
-  fs.renameSync(tmp, file);
+  await writeChartPng(fig6Spec(r), file);
 }

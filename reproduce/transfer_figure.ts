@@ -1,14 +1,10 @@
 /**
  * transfer.png: one panel per metric (VOC07 mAP@0.5, COCO AP), a bar per variant at its mean over seeds and a
- * point per seed. A vega-lite 5 spec compiled to vega, rendered to SVG in Node (no canvas) and turned into PNG by sharp.
+ * point per seed. A vega-lite 5 spec, rendered to PNG by run/chart.ts.
  */
-import sharp from 'sharp';
 import { TRANSFER_VARIANTS } from './transfer_variants';
 import { TransferResults } from './transfer_results';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const vega = require('vega');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const vegaLite = require('vega-lite');
+import { writeChartPng } from '../run/chart';
 
 export function transferFigureSpec(results: TransferResults): object {
   const values = results.runs.flatMap((r) => [
@@ -36,11 +32,5 @@ export function transferFigureSpec(results: TransferResults): object {
 }
 
 export async function writeTransferFigure(results: TransferResults, pngFile: string): Promise<void> {
-  const compiled = vegaLite.compile(transferFigureSpec(results)).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg: string = await view.toSVG(2);
-  view.finalize();
-  await sharp(Buffer.from(svg)).png().toFile(pngFile + '.tmp.png');
-  const fs = await import('fs');
-  fs.renameSync(pngFile + '.tmp.png', pngFile);
+  await writeChartPng(transferFigureSpec(results), pngFile);
 }

@@ -1,20 +1,20 @@
 /**
- * The analysis plots as PNG files in a folder (SVG rendered by sharp, written atomically): one PR plot per class
- * and confusion.png. Returns the files written.
+ * The analysis plots as PNG files in a folder (vega-lite charts rendered by run/chart.ts, written atomically): one
+ * PR plot per class and confusion.png. Returns the files written.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import sharp from 'sharp';
-import { atomicWrite } from '../../engine/atomic_write';
+import { writeChartPng } from '../../run/chart';
 import { safeFileName } from '../../run/safe_file_name';
 import { ConfusionMatrix } from './confusion';
+import { confusionSpec } from './confusion_chart';
+import { prCurveSpec, PrSeries } from './pr_curve_chart';
 import { CocoPrCurves, VocPrCurve } from './pr_curves';
-import { confusionSvg, prCurveSvg, PrSeries } from './plots_svg';
 
 const apText = (ap: number) => (ap < 0 ? 'no ground truth' : `AP ${ap.toFixed(3)}`);
 
-async function writePng(file: string, svg: string): Promise<string> {
-  await atomicWrite(file, [await sharp(Buffer.from(svg)).png().toBuffer()]);
+async function writePng(file: string, spec: object): Promise<string> {
+  await writeChartPng(spec, file);
   return file;
 }
 
@@ -40,7 +40,7 @@ export function vocPlotSets(curves: VocPrCurve[]): PlotSet[] {
 export async function writeAnalysisPlots(dir: string, sets: PlotSet[], confusion: ConfusionMatrix | null): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  for (const s of sets) written.push(await writePng(path.join(dir, s.file), prCurveSvg(s.title, s.series)));
-  if (confusion) written.push(await writePng(path.join(dir, 'confusion.png'), confusionSvg(confusion)));
+  for (const s of sets) written.push(await writePng(path.join(dir, s.file), prCurveSpec(s.title, s.series)));
+  if (confusion) written.push(await writePng(path.join(dir, 'confusion.png'), confusionSpec(confusion)));
   return written;
 }
