@@ -15,21 +15,14 @@
  *   npx tsc -p . && node dist/bench/detector_speed.js [--backends native,wasm] [--config configs/faster_rcnn_R_50_C4_voc0712.yaml]
  *     [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
  */
-import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../engine/backend';
-import { loadConfig, deepMerge } from '../run/config';
-import { Rng } from '../engine/rng';
-import { SGD } from '../engine/optim/sgd';
-import { trainStep } from '../engine/train_step';
+import { loadConfig } from '../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
-import { buildDetectorModel } from '../detection/modeling/detector_model';
-import { TwoStageDetector } from '../detection/modeling/two_stage_detector';
-import { ImageTargets } from '../detection/structures';
-import { BatchNorm2d } from '../engine/nn/batch_norm2d';
+import { benchInference, benchTraining } from '../detection/detector_bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.resolve(ROOT, 'bench', 'reference', 'torchvision_faster_rcnn.py');
@@ -53,43 +46,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timeMs(fn: () => unknown, runs: number, warmup: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ts;
-}
-
-// three GT boxes, as the torchvision reference's (its labels count background: 4, 8, 13)
-const TARGETS: ImageTargets[] = [{
-  boxes: Float32Array.from([50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580]),
-  labels: Int32Array.from([3, 7, 12]),
-}];
-
-/**
- * Eval-mode batch norm of a random network holds mean 0 / variance 1, and 50 layers of it overflow (no proposal
- * survives: every score is NaN). One training-mode forward pass with momentum 1 sets each layer's running
- * statistics to the batch's, as a calibrated network would have them; the timed passes are unchanged.
- */
-function calibrateBatchNorm(model: Detector, x: tf.Tensor4D, sizes: { width: number; height: number }[]): void {
-  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  const saved = bns.map((b) => b.momentum);
-  bns.forEach((b) => ((b as { momentum: number }).momentum = 1));
-  model.train();
-  tf.tidy(() => {
-    const { total } = model.losses(x, sizes, TARGETS, new Rng(7));
-    total.dataSync();
-  });
-  bns.forEach((b, i) => ((b as { momentum: number }).momentum = saved[i]));
-}
-
-type Detector = TwoStageDetector<tf.Tensor4D | tf.Tensor4D[]>;
-const build = (cfg: DetectorConfig): Detector => buildDetectorModel(cfg.model, NUM_CLASSES) as unknown as Detector;
-
 interface BackendFigures {
   backend: string;
   description: string;
@@ -101,67 +57,30 @@ interface BackendFigures {
   threads: string;
 }
 
-/** Child process: one backend, every setting. */
+/** Child process: one backend, every setting (detection/detector_bench.ts). */
 async function child(backend: string): Promise<BackendFigures> {
   const description = await initBackend(backend);
-  const file = loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
-  const base = deepMerge(file, { model: { batchNorm: 'train', freezeAt: 0 } });
+  const cfg = loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
   const runs = Number(arg('--runs', '3'));
   const warmup = Number(arg('--warmup', '1'));
-  const rng = new Rng(1);
-  const x = tf.tidy(() => tf.randomUniform([1, H, W, 3], -2, 2)) as tf.Tensor4D;
-  const sizes = [{ width: W, height: H }];
+  const im = { height: H, width: W };
   const figures: BackendFigures = {
     backend, description, infer: {}, train: {}, tensors_before_train: 0, tensors_after_train: 0, peak_rss_mib: 0,
     threads: process.env.RESDET_THREADS ?? String(os.cpus().length),
   };
   for (const p of list(arg('--proposals', '1000,300'))) {
-    const cfg = deepMerge(base, { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: 2 * p, postNmsTopNTest: p } } });
-    const model = build(cfg);
-    calibrateBatchNorm(model, x, sizes);
-    model.eval();
-    const feats = model.backbone.forward(x);
-    const got = model.rpn.forward(feats, sizes).proposals[0].scores.length;
-    tf.dispose(feats);
-    if (got !== p) throw new Error(`${backend}: the box head would get ${got} proposals, not ${p}`);
-    let detections = 0;
-    const ts = await timeMs(() => {
-      detections = model.detect(x, sizes)[0].scores.length;
-    }, runs, warmup);
-    figures.infer[`${p}_proposals`] = { median_ms: median(ts), runs_ms: ts, detections };
-    model.dispose();
-    console.error(`${backend} infer ${p} proposals: ${median(ts).toFixed(0)} ms`);
+    const r = await benchInference(cfg, NUM_CLASSES, im, p, runs, warmup);
+    figures.infer[`${p}_proposals`] = { median_ms: median(r.ms), runs_ms: r.ms, detections: r.detections };
+    console.error(`${backend} infer ${p} proposals: ${median(r.ms).toFixed(0)} ms`);
   }
-  const targets = TARGETS;
-  for (const r of list(arg('--rois', '512,128'))) {
-    const cfg = deepMerge(base, { model: { roiHeads: { batchSizePerImage: r } } });
-    const model = build(cfg);
-    model.train();
-    const opt = new SGD({ momentum: 0.9 });
-    const params = model.trainableParameters();
-    const losses: number[] = [];
-    // count the RoIs the box head gets in training (the sampler fills `r` only when there are enough proposals)
-    const heads = model.roiHeads as unknown as { boxFeatures: (f: unknown, rois: Float32Array) => tf.Tensor2D };
-    const boxFeatures = heads.boxFeatures.bind(heads);
-    let headRois = 0;
-    heads.boxFeatures = (f, rois) => ((headRois = rois.length / 5), boxFeatures(f, rois));
-    const step = () => {
-      const loss = trainStep(params, () => model.losses(x, sizes, targets, rng), opt, 0.01).loss;
-      if (!Number.isFinite(loss)) throw new Error(`${backend}: training loss ${loss} at step ${losses.length + 1}`);
-      losses.push(loss);
-    };
-    step();
-    figures.tensors_before_train = tf.memory().numTensors;
-    const ts = await timeMs(step, runs, Math.max(0, warmup - 1));
-    for (let i = 0; i < Number(arg('--steps-flat', '0')); i++) step();
-    figures.tensors_after_train = tf.memory().numTensors;
-    if (headRois !== r) throw new Error(`${backend}: the box head got ${headRois} RoIs in training, not ${r}`);
-    figures.train[`${r}_rois`] = { median_ms: median(ts), runs_ms: ts, losses };
-    opt.dispose();
-    model.dispose();
-    console.error(`${backend} train ${r} RoIs: ${median(ts).toFixed(0)} ms/step`);
+  for (const n of list(arg('--rois', '512,128'))) {
+    const r = await benchTraining(cfg, NUM_CLASSES, im, n, runs + Number(arg('--steps-flat', '0')), warmup);
+    const timed = r.ms.slice(0, runs);
+    figures.train[`${n}_rois`] = { median_ms: median(timed), runs_ms: timed, losses: r.losses };
+    figures.tensors_before_train = r.tensorsBefore;
+    figures.tensors_after_train = r.tensorsAfter;
+    console.error(`${backend} train ${n} RoIs: ${median(timed).toFixed(0)} ms/step`);
   }
-  x.dispose();
   figures.peak_rss_mib = process.resourceUsage().maxRSS / 1024;
   return figures;
 }

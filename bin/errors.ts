@@ -16,10 +16,11 @@ import { ReproduceError } from '../reproduce/reproduce_error';
 import { ClassAlignmentError } from '../detection/class_alignment';
 import { FinalEvalError } from '../run/training_harness';
 import { ReportError } from '../run/report/report_error';
+import { BenchSetupError } from '../detection/detector_bench';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError, BenchSetupError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;

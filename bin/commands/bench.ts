@@ -17,11 +17,13 @@ import { archSpec } from '../../backbone/archs';
 import { buildResNet } from '../../backbone/resnet';
 import { backendOption } from '../backend_option';
 import { required } from '../required';
+import { benchDetectorCommand } from './bench_detector';
 
 interface BenchFlags {
-  arch: string;
+  arch?: string;
+  config?: string;
   mode: string;
-  batch: string;
+  batch?: string;
   size?: string;
   channels: string;
   backend?: string;
@@ -29,6 +31,9 @@ interface BenchFlags {
   warmup: string;
   json?: string;
   profile?: boolean;
+  rois: string;
+  proposals: string;
+  classes: string;
 }
 
 function integer(flag: string, v: string, min: number): number {
@@ -46,11 +51,15 @@ export function benchCommand(): Command {
   return new Command('bench')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .showHelpAfterError()
-    .description('throughput of a classification ResNet on random data: inference or training steps per second')
-    .requiredOption('--arch <name>', required('architecture, e.g. resnet20 (CIFAR: 10 classes) or resnet50 (ImageNet: 1000 classes)'))
-    .requiredOption('--mode <mode>', required('infer (eval mode, forward, logits read back) | train (forward + backward + SGD)'))
-    .requiredOption('--batch <n>', required('images per step'))
-    .option('--size <n>', 'input height and width (default: 32 for CIFAR nets, 224 for ImageNet nets)')
+    .description('speed on random data: a classification ResNet (--arch) in images per second, or the detector a config builds (--config) in seconds per image or step, with peak RSS')
+    .option('--arch <name>', 'classifier architecture, e.g. resnet20 (CIFAR: 10 classes) or resnet50 (ImageNet: 1000 classes)')
+    .option('--config <file>', 'detector config (e.g. configs/faster_rcnn_R_50_FPN_coco.yaml) instead of --arch')
+    .requiredOption('--mode <mode>', required('infer (eval mode, forward, results read back) | train (forward + backward + SGD)'))
+    .option('--batch <n>', 'images per step (classifiers; required with --arch)')
+    .option('--size <n>', 'classifiers: input height and width (default: 32 for CIFAR nets, 224 for ImageNet nets); detectors: HEIGHTxWIDTH (default 600x800)')
+    .option('--rois <n>', 'detectors, train: RoIs per image sampled for the box head', '512')
+    .option('--proposals <n>', 'detectors, infer: proposals reaching the box head', '1000')
+    .option('--classes <n>', 'detectors: object classes of the box predictor', '20')
     .option('--channels <n>', 'input channels', '3')
     .addOption(backendOption())
     .option('--steps <n>', 'timed steps (the median is reported)', '7')
@@ -59,6 +68,15 @@ export function benchCommand(): Command {
     .option('--profile', 'then profile one more step (tf.profile): kernel ms by name and by input shapes')
     .action(
       action(async (f: BenchFlags) => {
+        if (f.config && f.arch) throw new UsageError('give --arch (a classifier) or --config (a detector), not both');
+        if (f.config) {
+          return benchDetectorCommand({
+            config: f.config, mode: f.mode, size: f.size ?? '600x800', rois: integer('--rois', f.rois, 1), proposals: integer('--proposals', f.proposals, 1),
+            classes: integer('--classes', f.classes, 1), steps: integer('--steps', f.steps, 1), warmup: integer('--warmup', f.warmup, 0), backend: f.backend, json: f.json, profile: f.profile,
+          });
+        }
+        if (!f.arch) throw new UsageError('give --arch (a classifier) or --config (a detector)');
+        if (f.batch === undefined) throw new UsageError('--batch is required with --arch');
         const spec = archSpec(f.arch);
         if (!BENCH_MODES.includes(f.mode as BenchMode)) throw new UsageError(`--mode must be one of ${BENCH_MODES.join(', ')}, got '${f.mode}'`);
         const mode = f.mode as BenchMode;

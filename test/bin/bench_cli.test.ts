@@ -68,10 +68,52 @@ describe('resdet bench', () => {
     [['--arch', 'resnet20', '--mode', 'infer', '--batch', '1', '--warmup', 'x'], /--warmup must be a non-negative integer/],
     [['--arch', 'resnet20', '--batch', '1'], /required option '--mode/],
     [['--arch', 'resnet20', '--mode', 'infer', '--batch', '1', '--bogus'], /unknown option '--bogus'/],
+    [['--arch', 'resnet20', '--mode', 'infer'], /--batch is required with --arch/],
+    [['--mode', 'infer'], /give --arch \(a classifier\) or --config \(a detector\)/],
+    [['--arch', 'resnet20', '--config', 'configs/demo.yaml', '--mode', 'infer'], /not both/],
+    [['--config', 'configs/demo.yaml', '--mode', 'fly'], /--mode must be train or infer, got 'fly'/],
+    [['--config', 'configs/demo.yaml', '--mode', 'infer', '--size', '600'], /--size must be HEIGHTxWIDTH/],
+    [['--config', 'configs/nope.yaml', '--mode', 'infer'], /nope\.yaml/],
+    [['--config', 'configs/demo.yaml', '--mode', 'infer', '--size', '64x64', '--classes', '4', '--proposals', '100000'],
+      /the box head would get \d+ proposals, not 100000: the image has too few anchors/],
   ])('bad input %j: one message, exit code 2', (args, message) => {
     const r = runCli(['bench', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+  });
+
+  describe('detectors (--config)', () => {
+    const base = ['bench', '--config', 'configs/demo.yaml', '--size', '96x128', '--classes', '4', '--steps', '2', '--warmup', '1'];
+
+    test('training: seconds per step with exactly --rois RoIs at the box head, peak RSS, a flat tensor count', () => {
+      const json = path.join(tmp(), 'train.json');
+      const r = runCli([...base, '--mode', 'train', '--rois', '32', '--json', json]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+      expect(j).toMatchObject({ config: 'configs/demo.yaml', mode: 'train', size: '96x128', rois: 32, backend: 'wasm', steps: 2 });
+      expect(j.s_per_step).toBeGreaterThan(0);
+      expect(j.times_ms).toHaveLength(2);
+      expect(Math.abs(j.s_per_step * 1000 - (j.times_ms[0] + j.times_ms[1]) / 2)).toBeLessThan(1);
+      expect(j.peak_rss_mb).toBeGreaterThan(50);
+      expect(j.tensors[1]).toBe(j.tensors[0]);
+      expect(j.losses.every((l: number) => Number.isFinite(l))).toBe(true);
+      expect(r.stdout).toMatch(/^configs\/demo\.yaml train 1x3x96x128 on wasm \(\d+ threads\): [\d.]+ s\/step \(32 RoIs to the box head\), peak RSS \d+ MB/);
+    });
+
+    test('inference: seconds per image with exactly --proposals proposals at the box head', () => {
+      const json = path.join(tmp(), 'infer.json');
+      const r = runCli([...base, '--mode', 'infer', '--proposals', '50', '--json', json, '--profile']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+      expect(j).toMatchObject({ mode: 'infer', proposals: 50 });
+      expect(j.s_per_image).toBeGreaterThan(0);
+      expect(j.detections).toBeGreaterThan(0);
+      // --profile: one more step's kernels by name, the calls summing to the by-shape calls
+      const calls = (rows: Array<{ calls: number }>) => rows.reduce((a, k) => a + k.calls, 0);
+      expect(j.profile.by_name.map((k: { key: string }) => k.key)).toContain('Conv2D');
+      expect(calls(j.profile.by_name)).toBe(calls(j.profile.by_shape));
+      expect(r.stdout).toMatch(/kernels of one profiled step/);
+    });
   });
 });

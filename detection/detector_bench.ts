@@ -1,0 +1,144 @@
+/**
+ * A Faster R-CNN timed as the config builds it, on one random image, with random weights — the measurement behind
+ * `resdet bench --config` and bench/detector_speed.ts. Built as the torchvision reference is (every layer
+ * trainable, batch norm in training mode: frozen batch norm with random weights diverges), with batch norm
+ * calibrated so that eval mode does not overflow, and the RPN's NMS switched off so that the box head gets exactly
+ * the stated number of proposals (inference) or RoIs (training) — both checked, never assumed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deepMerge } from '../run/config';
+import { Rng } from '../engine/rng';
+import { SGD } from '../engine/optim/sgd';
+import { trainStep } from '../engine/train_step';
+import { BatchNorm2d } from '../engine/nn/batch_norm2d';
+import { DetectorConfig } from './config';
+import { buildDetectorModel } from './modeling/detector_model';
+import { TwoStageDetector } from './modeling/two_stage_detector';
+import { ImageTargets } from './structures';
+import { KernelProfile, profileKernels } from '../engine/kernel_profile';
+
+export type Detector = TwoStageDetector<tf.Tensor4D | tf.Tensor4D[]>;
+
+/** The benchmark cannot be set up as asked (e.g. more proposals than the image has anchors): a user error. */
+export class BenchSetupError extends Error {}
+
+export interface BenchImage {
+  height: number;
+  width: number;
+}
+
+/** Three boxes spread over the image (as the torchvision reference's at 600x800), labels 3, 7, 12 (mod numClasses). */
+export function benchTargets(im: BenchImage, numClasses: number): ImageTargets[] {
+  const sx = im.width / 800;
+  const sy = im.height / 600;
+  const b = [50, 60, 300, 400, 400, 100, 700, 350, 200, 300, 500, 580].map((v, i) => v * (i % 2 ? sy : sx));
+  return [{ boxes: Float32Array.from(b), labels: Int32Array.from([3, 7, 12], (l) => l % numClasses) }];
+}
+
+/** The config as the benchmark builds it: trainable batch norm everywhere, nothing frozen. */
+export function benchConfig(cfg: DetectorConfig): DetectorConfig {
+  return deepMerge(cfg, { model: { batchNorm: 'train', freezeAt: 0 } }) as DetectorConfig;
+}
+
+export function benchImage(im: BenchImage): tf.Tensor4D {
+  return tf.tidy(() => tf.randomUniform([1, im.height, im.width, 3], -2, 2, 'float32', 1)) as tf.Tensor4D;
+}
+
+/**
+ * Eval-mode batch norm of a random network holds mean 0 / variance 1, and 50 layers of it overflow (every score
+ * NaN). One training-mode pass with momentum 1 sets each layer's running statistics to the batch's, as a
+ * calibrated network would have them.
+ */
+export function calibrateBatchNorm(model: Detector, x: tf.Tensor4D, im: BenchImage, numClasses: number): void {
+  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const saved = bns.map((b) => b.momentum);
+  bns.forEach((b) => ((b as { momentum: number }).momentum = 1));
+  model.train();
+  tf.tidy(() => model.losses(x, [im], benchTargets(im, numClasses), new Rng(7)).total.dataSync());
+  bns.forEach((b, i) => ((b as { momentum: number }).momentum = saved[i]));
+}
+
+/** Calls `fn` warmup times, then `steps` times; the timed steps' milliseconds. */
+export function timeSteps(fn: () => void, steps: number, warmup: number): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const ms: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return ms;
+}
+
+export interface InferenceBench {
+  ms: number[];
+  /** kernel times of one more step, when asked for */
+  profile?: KernelProfile;
+  proposalsToHead: number;
+  detections: number;
+}
+
+/** Inference of one image with exactly `proposals` proposals reaching the box head. */
+export async function benchInference(cfg: DetectorConfig, numClasses: number, im: BenchImage, proposals: number, steps: number, warmup: number, profile = false): Promise<InferenceBench> {
+  const c = deepMerge(benchConfig(cfg), { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: 2 * proposals, postNmsTopNTest: proposals } } }) as DetectorConfig;
+  const model = buildDetectorModel(c.model, numClasses) as unknown as Detector;
+  const x = benchImage(im);
+  try {
+    calibrateBatchNorm(model, x, im, numClasses);
+    model.eval();
+    const feats = model.backbone.forward(x);
+    const proposalsToHead = model.rpn.forward(feats, [im]).proposals[0].scores.length;
+    tf.dispose(feats);
+    if (proposalsToHead !== proposals) throw new BenchSetupError(`the box head would get ${proposalsToHead} proposals, not ${proposals}: the image has too few anchors for --proposals ${proposals} (a larger --size or fewer proposals)`);
+    let detections = 0;
+    const step = () => void (detections = model.detect(x, [im])[0].scores.length);
+    const ms = timeSteps(step, steps, warmup);
+    return { ms, proposalsToHead, detections, ...(profile ? { profile: await profileKernels(step) } : {}) };
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+export interface TrainingBench {
+  ms: number[];
+  profile?: KernelProfile;
+  roisToHead: number;
+  losses: number[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** SGD training steps (lr 0.01, momentum 0.9) on one image with `rois` RoIs sampled for the box head. */
+export async function benchTraining(cfg: DetectorConfig, numClasses: number, im: BenchImage, rois: number, steps: number, warmup: number, profile = false): Promise<TrainingBench> {
+  const c = deepMerge(benchConfig(cfg), { model: { roiHeads: { batchSizePerImage: rois } } }) as DetectorConfig;
+  const model = buildDetectorModel(c.model, numClasses) as unknown as Detector;
+  const x = benchImage(im);
+  const opt = new SGD({ momentum: 0.9 });
+  try {
+    model.train();
+    const heads = model.roiHeads as unknown as { boxFeatures: (f: unknown, r: Float32Array) => tf.Tensor2D };
+    const boxFeatures = heads.boxFeatures.bind(heads);
+    let roisToHead = 0;
+    heads.boxFeatures = (f, r) => ((roisToHead = r.length / 5), boxFeatures(f, r));
+    const params = model.trainableParameters();
+    const rng = new Rng(1);
+    const targets = benchTargets(im, numClasses);
+    const losses: number[] = [];
+    const step = () => {
+      const loss = trainStep(params, () => model.losses(x, [im], targets, rng), opt, 0.01).loss;
+      if (!Number.isFinite(loss)) throw new Error(`training loss ${loss} at step ${losses.length + 1}`);
+      losses.push(loss);
+    };
+    step(); // the optimizer's state exists from here: the tensor count is taken after it
+    const tensorsBefore = tf.memory().numTensors;
+    const ms = timeSteps(step, steps, Math.max(0, warmup - 1));
+    const tensorsAfter = tf.memory().numTensors;
+    if (roisToHead !== rois) throw new BenchSetupError(`the box head got ${roisToHead} RoIs in training, not ${rois}: too few proposals for --rois ${rois} (a larger --size or fewer RoIs)`);
+    return { ms, roisToHead, losses, tensorsBefore, tensorsAfter, ...(profile ? { profile: await profileKernels(step) } : {}) };
+  } finally {
+    opt.dispose();
+    x.dispose();
+    model.dispose();
+  }
+}
