@@ -45,10 +45,14 @@ export class Projection extends Module {
  */
 export class ZeroPadShortcut extends Module {
   private readonly filter: tf.Tensor4D;
-  constructor(cin: number, cout: number, readonly stride: number) {
+  /** zero channels put before the input's channels (the rest, cout − cin − before, go after) */
+  readonly before: number;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly stride: number) {
     super();
+    const [cin, cout] = [inChannels, outChannels];
     const w = new Float32Array(cin * cout);
     const before = Math.floor((cout - cin) / 2);
+    this.before = before;
     for (let i = 0; i < cin; i++) w[i * cout + i + before] = 1;
     this.filter = tf.keep(tf.tensor4d(w, [1, 1, cin, cout]));
   }
@@ -61,7 +65,7 @@ export class ZeroPadShortcut extends Module {
   }
 }
 
-type Shortcut = Projection | ZeroPadShortcut | null;
+export type Shortcut = Projection | ZeroPadShortcut | null;
 
 function makeShortcut(cin: number, cout: number, o: BlockOptions): Shortcut {
   const changes = o.stride !== 1 || cin !== cout;
@@ -71,10 +75,14 @@ function makeShortcut(cin: number, cout: number, o: BlockOptions): Shortcut {
   return null;
 }
 
-abstract class ResidualBlock extends Module {
+export abstract class ResidualBlock extends Module {
   protected downsample: Shortcut = null;
-  constructor(protected readonly plain: boolean) {
+  constructor(readonly plain: boolean) {
     super();
+  }
+  /** The identity path's module: a projection, option A's zero padding, or null (identity, or none when plain). */
+  get shortcut(): Shortcut {
+    return this.downsample;
   }
   protected setShortcut(cin: number, cout: number, o: BlockOptions): void {
     const s = makeShortcut(cin, cout, o);

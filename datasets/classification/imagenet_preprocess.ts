@@ -14,7 +14,7 @@
  * - EXIF orientation is applied by default (torchvision's loader does not); pass autoOrient: false
  *   for the reference behaviour.
  */
-import { decodeRgb, orientedSize } from './decode';
+import { decodeRgb, orientedSize, RawRgb } from './decode';
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 export const IMAGENET_STD = [0.229, 0.224, 0.225];
@@ -49,11 +49,10 @@ export function resizedSize(width: number, height: number, size: number): { widt
   return { width: Math.trunc((size * width) / height), height: size };
 }
 
-export async function preprocessImagenet(file: string, opts: ImagenetPreprocessOptions = {}): Promise<PreprocessedImage> {
+/** The first steps alone: the resized, centre-cropped RGB pixels (0–255), before normalisation. */
+export async function imagenetCrop(file: string, opts: ImagenetPreprocessOptions = {}): Promise<RawRgb> {
   const size = opts.resize ?? 256;
   const crop = opts.crop ?? 224;
-  const mean = opts.mean ?? IMAGENET_MEAN;
-  const std = opts.std ?? IMAGENET_STD;
   const autoOrient = opts.autoOrient ?? true;
   if (crop > size) throw new Error(`preprocessImagenet: crop ${crop} larger than resize ${size}`);
   const src = await orientedSize(file, autoOrient);
@@ -65,15 +64,18 @@ export async function preprocessImagenet(file: string, opts: ImagenetPreprocessO
   );
   const top = pyRound((img.height - crop) / 2);
   const left = pyRound((img.width - crop) / 2);
+  const data = new Uint8Array(crop * crop * 3);
+  for (let y = 0; y < crop; y++) data.set(img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + crop) * 3), y * crop * 3);
+  return { data, width: crop, height: crop };
+}
+
+export async function preprocessImagenet(file: string, opts: ImagenetPreprocessOptions = {}): Promise<PreprocessedImage> {
+  const mean = opts.mean ?? IMAGENET_MEAN;
+  const std = opts.std ?? IMAGENET_STD;
+  const img = await imagenetCrop(file, opts);
   const scale = std.map((s) => 1 / (255 * s));
   const bias = mean.map((m, c) => -m / std[c]);
-  const data = new Float32Array(crop * crop * 3);
-  for (let y = 0; y < crop; y++) {
-    for (let x = 0; x < crop; x++) {
-      const s = ((top + y) * img.width + left + x) * 3;
-      const o = (y * crop + x) * 3;
-      for (let c = 0; c < 3; c++) data[o + c] = img.data[s + c] * scale[c] + bias[c];
-    }
-  }
-  return { data, shape: [crop, crop, 3] };
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < img.data.length; i++) data[i] = img.data[i] * scale[i % 3] + bias[i % 3];
+  return { data, shape: [img.height, img.width, 3] };
 }

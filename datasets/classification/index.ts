@@ -16,7 +16,7 @@ export { loadCifar10, CIFAR10_CLASSES } from './cifar10';
 export { loadImageFolder } from './image_folder';
 export { padDataset } from './pad';
 export { resizedDataset, resizeBilinear } from './resized';
-export { preprocessImagenet, IMAGENET_MEAN, IMAGENET_STD } from './imagenet_preprocess';
+export { preprocessImagenet, imagenetCrop, IMAGENET_MEAN, IMAGENET_STD } from './imagenet_preprocess';
 
 export type ClassificationDatasetName = 'fashion-mnist' | 'cifar10' | 'folder';
 export const CLASSIFICATION_DATASETS: ClassificationDatasetName[] = ['fashion-mnist', 'cifar10', 'folder'];

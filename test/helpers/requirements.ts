@@ -1,5 +1,5 @@
 /**
- * Tests that need something outside the repository — PyTorch, numpy, Fashion-MNIST, the native backend, Chromium —
+ * Tests that need something outside the repository — PyTorch, numpy, ONNX's checker, Fashion-MNIST, the native backend, Chromium —
  * declare it here instead of skipping on their own:
  *
  *   const { describe: describeTorch, test: testTorch } = requires('torch');
@@ -13,7 +13,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type Requirement = 'torch' | 'numpy' | 'fashion-mnist' | 'native' | 'chromium';
+export type Requirement = 'torch' | 'numpy' | 'onnx' | 'fashion-mnist' | 'native' | 'chromium';
 
 /** The Python with torch, torchvision and numpy (Debian's); RESDET_TEST_PYTHON overrides it (a missing path tests the skips). */
 export const PYTHON = process.env.RESDET_TEST_PYTHON ?? '/usr/bin/python3';
@@ -31,6 +31,8 @@ function pythonImports(modules: string, hint: string): string | null {
 const CHECKS: Record<Requirement, () => string | null> = {
   torch: () => pythonImports('torch, torchvision', 'apt-get install python3-torch python3-torchvision'),
   numpy: () => pythonImports('numpy', 'apt-get install python3-numpy'),
+  // Debian's python3-onnx: its checker (onnx.checker.check_model, full_check) judges every file resdet exports
+  onnx: () => pythonImports('onnx, onnx.checker', 'apt-get install python3-onnx'),
   'fashion-mnist': () => {
     const absent = FASHION_MNIST_FILES.filter((f) => !fs.existsSync(path.join(FASHION_MNIST_DIR, f)));
     return absent.length ? `Fashion-MNIST: ${absent.join(', ')} not in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)` : null;
