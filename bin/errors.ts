@@ -17,10 +17,12 @@ import { ClassAlignmentError } from '../detection/class_alignment';
 import { FinalEvalError } from '../run/training_harness';
 import { ReportError } from '../run/report/report_error';
 import { BenchSetupError } from '../detection/detector_bench';
+import { OnnxExportError } from '../export/onnx/export_error';
+import { OnnxRuntimeError } from '../export/runtime/onnxruntime';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError, BenchSetupError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError, BenchSetupError, OnnxExportError, OnnxRuntimeError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;

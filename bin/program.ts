@@ -12,6 +12,7 @@ import { evalCommand } from './commands/eval';
 import { doctorCommand } from './commands/doctor';
 import { benchCommand } from './commands/bench';
 import { reproduceCommand } from './commands/reproduce';
+import { exportCommand } from './commands/export';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -33,6 +34,7 @@ export function resdetProgram(): Command {
   program.addCommand(benchCommand());
   program.addCommand(reproduceCommand());
   program.addCommand(reportCommand());
+  program.addCommand(exportCommand());
 
   // usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
   // (commands added with addCommand do not inherit the root's exit handling)
