@@ -1,8 +1,7 @@
 /** `resdet classify train | eval | predict`: ResNet classification from configs or flags. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs';
+import { Command, Option } from 'commander';
 import { action, collect, intFlag, numFlag, UsageError } from '../errors';
 import { classifyDemoCommand } from './classify_demo';
 import { loadConfig, ConfigError, deepMerge } from '../../run/config';
@@ -13,8 +12,10 @@ import { trainClassifier } from '../../backbone/classifier/train';
 import { loadClassifier } from '../../backbone/classifier/checkpoint';
 import { evaluateClassifier } from '../../backbone/classifier/evaluate';
 import { archSpec } from '../../backbone/archs';
-import { openClassificationDataset, preprocessImagenet } from '../../datasets/classification';
-import { decodeRgb } from '../../datasets/classification/decode';
+import { openClassificationDataset } from '../../datasets/classification';
+import type { ClassScore } from '../../backbone/classifier/predict';
+import { CLASSIFIER_ENGINES, ClassifierEngine, isOnnxFile, loadImageClassifier } from '../../export/runtime/load_image_classifier';
+import { opsetFlag } from './export';
 import { backendOption } from '../backend_option';
 import { required } from '../required';
 
@@ -134,54 +135,37 @@ export function classifyCommand(): Command {
     .command('predict')
     .description('top-5 classes of images (torchvision preprocessing for ImageNet weights)')
     .argument('<images...>', 'image files')
-    .requiredOption('--weights <path>', required('torchvision .pth/.safetensors, a resdet checkpoint or run folder'))
+    .requiredOption('--weights <path>', required('torchvision .pth/.safetensors, a resdet checkpoint or run folder, or a .onnx file from resdet export'))
     .option('--arch <name>', 'architecture (required for torchvision files)')
     .option('--top <k>', 'how many classes to print', intFlag('--top'), 5)
     .option('--json <file>', 'write the predictions as JSON')
+    .addOption(new Option('--engine <name>', 'tfjs, or onnxruntime: the checkpoint exported to ONNX (cached next to it) on ONNX Runtime (default: onnxruntime for a .onnx file, else tfjs)').choices([...CLASSIFIER_ENGINES]))
+    .option('--opset <n>', 'ONNX opset of the on-the-fly export (--engine onnxruntime)', opsetFlag)
     .addOption(backendOption())
     .action(
-      action(async (images: string[], f: { weights: string; arch?: string; top: number; json?: string; backend?: string }) => {
-        await initBackend(f.backend);
+      action(async (images: string[], f: { weights: string; arch?: string; top: number; json?: string; engine?: ClassifierEngine; opset?: number; backend?: string }) => {
         if (f.arch) archSpec(f.arch);
-        const { model, info } = await loadClassifier(f.weights, f.arch);
-        const out: Array<{ file: string; top: Array<{ index: number; name: string; probability: number }> }> = [];
-        for (const file of images) {
-          if (!fs.existsSync(file)) throw new UsageError(`${file}: no such image`);
-          const x = await inputFor(file, info);
-          const probs = tf.tidy(() => tf.softmax(model.classify(x)).dataSync());
-          x.dispose();
-          const top = Array.from(probs.keys())
-            .sort((a, b) => probs[b] - probs[a] || a - b)
-            .slice(0, f.top)
-            .map((i) => ({ index: i, name: info.classNames[i], probability: probs[i] }));
-          out.push({ file, top });
-          process.stdout.write(`${path.basename(file)}\n`);
-          for (const t of top) process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.index.toString().padStart(4)}  ${t.name}\n`);
+        // the tfjs backend loads the checkpoint (tfjs engine, or an export to make); a .onnx file needs none
+        if (!isOnnxFile(f.weights)) await initBackend(f.backend);
+        const note = (m: string) => process.stderr.write(`resdet: ${m}\n`);
+        const classifier = await loadImageClassifier(f.weights, { engine: f.engine, arch: f.arch, opset: f.opset, onNote: note });
+        const out: Array<{ file: string; top: ClassScore[] }> = [];
+        try {
+          for (const file of images) {
+            if (!fs.existsSync(file)) throw new UsageError(`${file}: no such image`);
+            const top = await classifier.classify(file, f.top);
+            out.push({ file, top });
+            process.stdout.write(`${path.basename(file)}\n`);
+            for (const t of top) process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.index.toString().padStart(4)}  ${t.name}\n`);
+          }
+        } finally {
+          classifier.dispose();
         }
         if (f.json) await atomicWrite(f.json, [Buffer.from(JSON.stringify(out, null, 2) + '\n')]);
-        model.dispose();
       }),
     );
   cmd.addCommand(classifyDemoCommand());
   return cmd;
-}
-
-/** ImageNet weights: torchvision's resize 256 / crop 224 / normalise; resdet classifiers: their training size. */
-async function inputFor(file: string, info: { imageShape: [number, number, number] | null; mean: number[]; std: number[] }): Promise<tf.Tensor4D> {
-  if (!info.imageShape) {
-    const p = await preprocessImagenet(file);
-    return tf.tensor4d(p.data, [1, ...p.shape] as [number, number, number, number]);
-  }
-  const [h, w, c] = info.imageShape;
-  const raw = await decodeRgb(file, (img) => img.resize(w, h, { fit: 'fill' }));
-  const data = new Float32Array(h * w * c);
-  const norm = (v: number, ch: number) => (v / 255 - info.mean[info.mean.length === 1 ? 0 : ch]) / info.std[info.std.length === 1 ? 0 : ch];
-  for (let p = 0; p < h * w; p++) {
-    const [r, g, b] = [raw.data[3 * p], raw.data[3 * p + 1], raw.data[3 * p + 2]];
-    if (c === 1) data[p] = norm(0.299 * r + 0.587 * g + 0.114 * b, 0); // PIL's convert('L')
-    else for (let ch = 0; ch < 3; ch++) data[3 * p + ch] = norm([r, g, b][ch], ch);
-  }
-  return tf.tensor4d(data, [1, h, w, c]);
 }
 
 export { ConfigError };

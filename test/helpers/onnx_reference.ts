@@ -33,40 +33,51 @@ export interface NetReference {
   cases: Array<{ dims: [number, number, number]; pixels: number[]; logits: number[] }>;
 }
 
-const SCRIPT = `
-const [specsJson, dir, backend] = process.argv.slice(1);
+/** The child's common part: dist's modules, a seeded generator, and a ResNet with non-trivial batch norms. */
+const PRELUDE = `
 const D = ${JSON.stringify(path.join(ROOT, 'dist'))};
 const tf = require(require.resolve('@tensorflow/tfjs', { paths: [D] }));
 const fs = require('fs'), path = require('path');
+const { buildResNet } = require(D + '/backbone/resnet');
+const { BatchNorm2d } = require(D + '/engine/nn/batch_norm2d');
+function generator(seed) {
+  let state = seed >>> 0;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return { next, uniform: (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next()) };
+}
+function randomNet(s, rng) {
+  const model = buildResNet(s.arch, s.options || {});
+  for (const [, m] of model.namedModules()) {
+    if (!(m instanceof BatchNorm2d)) continue;
+    const c = m.numFeatures;
+    const set = (v, a) => tf.tidy(() => v.assign(tf.tensor1d(a)));
+    set(m.weight.variable, rng.uniform(c, 0.5, 1.5));
+    set(m.bias.variable, rng.uniform(c, -0.3, 0.3));
+    set(m.runningMean, rng.uniform(c, -0.3, 0.3));
+    set(m.runningVar, rng.uniform(c, 0.3, 2.3));
+  }
+  model.eval();
+  const info = { arch: s.arch, options: model.options, classNames: Array.from({ length: model.options.numClasses }, (_, i) => 'class' + i),
+    imageShape: s.imageShape, mean: s.mean, std: s.std };
+  return { model, info };
+}
+`;
+
+const SCRIPT = `${PRELUDE}
+const [specsJson, dir, backend] = process.argv.slice(1);
 (async () => {
   await require(D + '/engine/backend').initBackend(backend);
-  const { buildResNet } = require(D + '/backbone/resnet');
-  const { BatchNorm2d } = require(D + '/engine/nn/batch_norm2d');
   const { exportClassifier } = require(D + '/export/classifier/export_classifier');
   const { normalisedInput } = require(D + '/backbone/classifier/predict');
   const out = {};
   for (const s of JSON.parse(specsJson)) {
-    let state = s.seed >>> 0;
-    const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const uniform = (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
-    const model = buildResNet(s.arch, s.options || {});
-    for (const [, m] of model.namedModules()) {
-      if (!(m instanceof BatchNorm2d)) continue;
-      const c = m.numFeatures;
-      const set = (v, a) => tf.tidy(() => v.assign(tf.tensor1d(a)));
-      set(m.weight.variable, uniform(c, 0.5, 1.5));
-      set(m.bias.variable, uniform(c, -0.3, 0.3));
-      set(m.runningMean, uniform(c, -0.3, 0.3));
-      set(m.runningVar, uniform(c, 0.3, 2.3));
-    }
-    model.eval();
-    const info = { arch: s.arch, options: model.options, classNames: Array.from({ length: model.options.numClasses }, (_, i) => 'class' + i),
-      imageShape: s.imageShape, mean: s.mean, std: s.std };
+    const rng = generator(s.seed);
+    const { model, info } = randomNet(s, rng);
     const file = path.join(dir, s.name + '.onnx');
     fs.writeFileSync(file, exportClassifier(model, info, { opset: s.opset, source: s.name }));
     const cases = [];
     for (const [n, h, w] of s.inputs) {
-      const pixels = Array.from({ length: n * h * w * 3 }, () => Math.floor(256 * next()));
+      const pixels = Array.from({ length: n * h * w * 3 }, () => Math.floor(256 * rng.next()));
       const logits = [];
       for (let b = 0; b < n; b++) {
         const img = { data: Uint8Array.from(pixels.slice(b * h * w * 3, (b + 1) * h * w * 3)), width: w, height: h };
@@ -81,6 +92,29 @@ const fs = require('fs'), path = require('path');
   fs.writeFileSync(path.join(dir, 'reference.json'), JSON.stringify(out));
 })().catch((e) => { console.error(e.stack); process.exit(1); });
 `;
+
+const CHECKPOINT_SCRIPT = `${PRELUDE}
+const [specJson, folder, tag, metaless] = process.argv.slice(1);
+(async () => {
+  await require(D + '/engine/backend').initBackend('cpu');
+  const { saveCheckpoint } = require(D + '/run/checkpoint');
+  const s = JSON.parse(specJson);
+  const { model, info } = randomNet(s, generator(s.seed));
+  const file = await saveCheckpoint(folder, tag, model, { kind: 'classifier', step: 1, classifier: info });
+  if (metaless === 'yes') for (const f of [tag + '.json', 'last_checkpoint']) fs.rmSync(path.join(folder, f));
+  model.dispose();
+  process.stdout.write(file);
+})().catch((e) => { console.error(e.stack); process.exit(1); });
+`;
+
+/**
+ * A classifier checkpoint of a random net (batch norms as above) in `folder` as `<tag>.safetensors` + `<tag>.json`;
+ * with `metaless`, the weights file alone (as torchvision weights are: the architecture must be named). Returns
+ * the weights file.
+ */
+export function makeClassifierCheckpoint(spec: Omit<NetSpec, 'inputs' | 'name'>, folder: string, tag = 'step-0000001', metaless = false): string {
+  return execFileSync(process.execPath, ['-e', CHECKPOINT_SCRIPT, JSON.stringify(spec), folder, tag, metaless ? 'yes' : 'no'], { encoding: 'utf8', timeout: 300_000 });
+}
 
 /** Exports every net into `dir` and returns resdet's logits of its inputs, by name. */
 export function resdetReference(specs: NetSpec[], dir: string, backend = 'cpu'): Record<string, NetReference> {
