@@ -18,7 +18,7 @@ test('no bench script calls anything outside the repository', () => {
   const sources = fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.ts'));
   expect(sources.length).toBeGreaterThanOrEqual(6);
   for (const f of sources) expect({ f, outside: /\.\.\/shared|'shared'/.test(fs.readFileSync(path.join(ROOT, 'bench', f), 'utf8')) }).toEqual({ f, outside: false });
-  for (const f of ['torch_resnet20.py', 'coco_workload.py', 'torchvision_ops.py', 'pil_pipeline.py', 'torchvision_faster_rcnn.py']) {
+  for (const f of ['torch_resnet20.py', 'coco_workload.py', 'torchvision_ops.py', 'pil_pipeline.py', 'torchvision_faster_rcnn.py', 'torch_resnet50_infer.py']) {
     expect(fs.existsSync(path.join(ROOT, 'bench', 'reference', f))).toBe(true);
   }
 });
@@ -53,4 +53,16 @@ requires('numpy').test('coco_eval_speed makes its workload with the reference sc
   const json = JSON.parse(r.stdout.trim().split('\n').pop()!);
   expect(json.stats[0]).toBeGreaterThan(0);
   expect(json.stats[0]).toBeLessThan(1);
+});
+
+requires('native').test('onnx_classify --no-torch: resdet native and ONNX Runtime on the same ResNet-50 (their logits agree), PyTorch said not measured', () => {
+  const r = bench('onnx_classify.js', ['--iters', '1', '--warmup', '0', '--backends', 'native', '--no-torch']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines[0]).toMatch(/^ResNet-50, batch 1, 3x224x224, \d+ threads, median of 1 runs after 0 warm-up \(this run; load average/);
+  expect(lines.slice(1).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual(['resdet native', 'onnxruntime', 'pytorch: not measured in this run (--no-torch)']);
+  expect(r.stdout).not.toMatch(/WARNING/);
+  const diff = Number(/resdet native .*max logit difference to onnxruntime (\S+)/.exec(r.stdout)![1]);
+  expect(diff).toBeLessThan(1e-3);
 });
