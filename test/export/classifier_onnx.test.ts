@@ -128,3 +128,25 @@ onnxChecker.test('IR version and opset: the ones of ONNX\'s own version table, f
   const got = JSON.parse(execFileSync(PYTHON, ['-c', script2, ...files], { encoding: 'utf8', maxBuffer: 1 << 24 }));
   expect(got).toEqual(SPECS.map((s) => [irVersionFor(s.opset ?? 17), [['', s.opset ?? 17]]]));
 });
+
+test('exporting and classifying on tfjs leave no tensor behind', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { initBackend } = await import('../../engine/backend');
+  const { buildResNet } = await import('../../backbone/resnet');
+  const { exportClassifier } = await import('../../export/classifier/export_classifier');
+  const { TfjsClassifier } = await import('../../backbone/classifier/predict');
+  const sharp = (await import('sharp')).default;
+  await initBackend('cpu');
+  const image = path.join(dir, 'flat.png');
+  await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: 90, g: 120, b: 200 } } }).png().toFile(image);
+  const start = tf.memory().numTensors;
+  const model = buildResNet('resnet20', { widthMultiplier: 0.25 }).eval();
+  const info = { arch: 'resnet20', options: model.options, classNames: Array.from({ length: 10 }, (_, i) => `c${i}`), imageShape: [32, 32, 3] as [number, number, number], ...CIFAR };
+  const built = tf.memory().numTensors;
+  expect(exportClassifier(model, info).length).toBeGreaterThan(10_000);
+  expect(tf.memory().numTensors).toBe(built); // the export reads the variables, makes no tensor
+  const classifier = new TfjsClassifier(model, info);
+  expect(await classifier.classify(image, 3)).toHaveLength(3);
+  classifier.dispose(); // the model, and the folded filters its eval-mode forward cached
+  expect(tf.memory().numTensors).toBe(start);
+});
