@@ -11,6 +11,8 @@ import { classifierInfoFromMetadata } from '../classifier/classifier_metadata';
 import { readMetadata } from '../onnx/model_proto';
 import { OnnxClassifier } from './onnx_classifier';
 import { cachedExport } from './export_cache';
+import { checkpointKind } from '../export_checkpoint';
+import { CheckpointError } from '../../run/checkpoint';
 import { OnnxRuntimeError } from './onnxruntime';
 
 export const CLASSIFIER_ENGINES = ['tfjs', 'onnxruntime'] as const;
@@ -52,6 +54,8 @@ export async function loadImageClassifier(weights: string, o: ImageClassifierOpt
     const { model, info } = await loadClassifier(weights, o.arch);
     return new TfjsClassifier(model, info);
   }
+  const { kind, meta } = await checkpointKind(weights);
+  if (kind !== 'classifier') throw new CheckpointError(`${meta}: a ${kind} checkpoint, not a classifier`);
   const exported = await cachedExport(weights, { arch: o.arch, opset: o.opset });
   o.onNote?.(exported.note ?? (exported.reused ? `ONNX export reused: ${exported.file}` : `exported to ONNX: ${exported.file}`));
   return onnxClassifier(exported.bytes, exported.file ?? weights, o.arch);

@@ -180,6 +180,8 @@ describe('bad input: one line naming the file and the problem, exit code 2', () 
     expectOneLine(runCli(['export', '--weights', det, '--format', 'onnx', '--out', o]),
       `resdet: error: ${path.join(det, 'step-0000004.json')}: a detector checkpoint; detector export is not supported yet`);
     expect(fs.existsSync(o)).toBe(false);
+    expectOneLine(runCli(['classify', 'predict', '--weights', det, '--engine', 'onnxruntime', images[0]]),
+      `resdet: error: ${path.join(det, 'step-0000004.json')}: a detector checkpoint, not a classifier`);
   });
 
   test('a file that is no checkpoint, without and with --arch', () => {
