@@ -123,7 +123,8 @@ function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: 
       const x = tf.tensor4d(batch.images.slice(), batch.shape);
       const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
       const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
-      return model.losses(x, imgSizes, targets, Rng.stream(cfg.seed, 'sampling', step));
+      // one sampling stream per image: an image is sampled the same in whichever process and batch it is
+      return model.losses(x, imgSizes, targets, batch.metas.map((m) => Rng.stream(cfg.seed, 'sampling', step, m.index)));
     },
     stepRecord: (batch, r) => ({ images: batch.metas.length, fields: { ...r.parts, tensors: tf.memory().numTensors } }),
     isCheckpointStep: (step) => step % cfg.checkpoint.period === 0,
