@@ -13,6 +13,7 @@ import { ClassifierConfig } from './config';
 import { ClassifierInfo } from './checkpoint';
 import { evaluateClassifier, ClassifierEvalResult } from './evaluate';
 import { ResNet } from '../resnet';
+import { BatchNorm2d } from '../../engine/nn/batch_norm2d';
 import { loadBackboneWeights } from '../load_weights';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { seedInit } from '../../engine/nn/init';
@@ -76,16 +77,18 @@ function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: numb
   };
 }
 
-/** The ResNet of the config for the dataset, its weights drawn from the seed. */
+/** The ResNet of the config for the dataset, its weights drawn from the seed; its batch norm frozen if asked. */
 function classifierModel(cfg: ClassifierConfig, train: ClassificationDataset): ResNet {
   seedInit(cfg.seed);
-  return new ResNet(cfg.model.arch, {
+  const model = new ResNet(cfg.model.arch, {
     numClasses: train.classNames.length,
     shortcut: cfg.model.shortcut ?? undefined,
     strideIn1x1: cfg.model.strideIn1x1,
     widthMultiplier: cfg.model.widthMultiplier,
     inputChannels: train.imageShape[2],
   });
+  if (cfg.model.batchNorm === 'frozen') for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) m.freeze();
+  return model;
 }
 
 function lrSchedule(cfg: ClassifierConfig, totalSteps: number): LrScheduleConfig {
