@@ -16,10 +16,11 @@ import { ReproduceError } from '../reproduce/reproduce_error';
 import { ClassAlignmentError } from '../detection/class_alignment';
 import { FinalEvalError } from '../run/training_harness';
 import { ReportError } from '../run/report/report_error';
+import { beforeFailing, DistributedError } from '../engine/distributed/world';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError];
+const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError, DistributedError];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;
@@ -34,6 +35,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
+      await beforeFailing(); // in a job, a failure every process meets is reported once, by rank 0
       if (e instanceof InterruptedError) {
         process.stderr.write(`resdet: ${e.message}\n`);
         process.exit(130);
