@@ -19,10 +19,14 @@ import { ReportError } from '../run/report/report_error';
 import { BenchSetupError } from '../detection/detector_bench';
 import { OnnxExportError } from '../export/onnx/export_error';
 import { OnnxRuntimeError } from '../export/runtime/onnxruntime';
+import { beforeFailing, DistributedError } from '../engine/distributed/world';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError, ClassAlignmentError, ReportError, BenchSetupError, OnnxExportError, OnnxRuntimeError];
+const USER_ERRORS = [
+  UsageError, ConfigError, CheckpointError, BackendError, WeightsFileError, DatasetError, UnknownArchError, EvalInputError, ReproduceError,
+  ClassAlignmentError, ReportError, BenchSetupError, OnnxExportError, OnnxRuntimeError, DistributedError,
+];
 
 export function isUserError(e: unknown): boolean {
   if (USER_ERRORS.some((k) => e instanceof k)) return true;
@@ -37,6 +41,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
+      await beforeFailing(); // in a job, a failure every process meets is reported once, by rank 0
       if (e instanceof InterruptedError) {
         process.stderr.write(`resdet: ${e.message}\n`);
         process.exit(130);

@@ -13,6 +13,9 @@ import { doctorCommand } from './commands/doctor';
 import { benchCommand } from './commands/bench';
 import { reproduceCommand } from './commands/reproduce';
 import { exportCommand } from './commands/export';
+import { launchCommand } from './commands/launch';
+import { refusedInJob } from './job';
+import { beforeFailing } from '../engine/distributed/world';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -35,6 +38,16 @@ export function resdetProgram(): Command {
   program.addCommand(reproduceCommand());
   program.addCommand(reportCommand());
   program.addCommand(exportCommand());
+  program.addCommand(launchCommand());
+
+  // in a job of several processes (resdet launch, mpirun), only the commands that share their work run
+  program.hook('preAction', async (_program, cmd) => {
+    const why = refusedInJob(cmd);
+    if (!why) return;
+    await beforeFailing(); // every process meets it: rank 0 says it
+    process.stderr.write(`resdet: error: ${why}\n`);
+    process.exit(2);
+  });
 
   // usage errors (unknown option, invalid flag value, missing argument) exit 2 from every command, as user errors do
   // (commands added with addCommand do not inherit the root's exit handling)

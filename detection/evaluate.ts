@@ -21,6 +21,8 @@ import { alignClasses, ClassAlignment } from './class_alignment';
 import { testTransforms } from './transforms';
 import { SkippedImages } from '../datasets/detection/skipped_images';
 import { EVAL_FILES } from '../eval/eval_folder';
+import { World } from '../engine/distributed/world';
+import { gatherDetections, myPositions } from './sharded_detection';
 
 export interface DetectorMetrics {
   voc07_map50: number;
@@ -117,6 +119,15 @@ function translateLabels(dets: ImageDetections[], align: ClassAlignment): ImageD
   });
 }
 
+export interface EvaluationOptions {
+  out: string;
+  quiet?: boolean;
+  modelClasses?: ClassMap;
+  dataset?: string;
+  imageset?: string;
+  skipped?: SkippedImages;
+}
+
 /**
  * Runs `model` over `records` and evaluates it against their boxes. `classes` is the dataset's class map;
  * `modelClasses`, when the detector's own list differs (an imported COCO detector on a dataset), is matched to it
@@ -130,12 +141,53 @@ export async function evaluateDetector(
   cfg: DetectorConfig,
   records: DatasetRecord[],
   classes: ClassMap,
-  opts: { out: string; quiet?: boolean; modelClasses?: ClassMap; dataset?: string; imageset?: string; skipped?: SkippedImages },
+  opts: EvaluationOptions,
 ): Promise<DetectorEvaluation> {
-  const align = alignClasses(opts.modelClasses ?? classes, classes);
   const skipped = opts.skipped ?? new SkippedImages();
   const onSkip = (file: string, message: string) => void skipped.add(file, message);
-  const detections = translateLabels((await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet, onSkip })).detections, align);
+  const { detections } = await detectRecords(model, records, testTransforms(cfg), { quiet: opts.quiet, onSkip });
+  return scoreDetections(detections, records, classes, { ...opts, skipped });
+}
+
+/**
+ * evaluateDetector shared among the processes of `world` (detection/sharded_detection.ts): each detects its
+ * share of `records`, rank 0 evaluates them all — the evaluation of one process — and the others get null.
+ */
+export async function evaluateDetectorInJob(
+  world: World,
+  model: DetectorModel,
+  cfg: DetectorConfig,
+  records: DatasetRecord[],
+  classes: ClassMap,
+  opts: EvaluationOptions,
+): Promise<DetectorEvaluation | null> {
+  if (world.size === 1) return evaluateDetector(model, cfg, records, classes, opts);
+  const mine = myPositions(world, records.length);
+  const skippedHere = new SkippedImages(null);
+  const onSkip = (file: string, message: string) => void skippedHere.add(file, message);
+  const quiet = opts.quiet || world.rank !== 0;
+  const { detections } = await detectRecords(model, mine.map((p) => records[p]), testTransforms(cfg), { quiet, onSkip });
+  // detectRecords numbers the images of its list; in the whole list, image k of this share is at mine[k]
+  const found = gatherDetections(world, detections.map((d) => ({ ...d, index: mine[d.index] })), skippedHere.list, (d) => d.index);
+  if (!found) return null;
+  const skipped = opts.skipped ?? new SkippedImages();
+  for (const f of found.skipped) skipped.add(f.file, f.reason);
+  return scoreDetections(found.detections, records, classes, { ...opts, skipped });
+}
+
+/**
+ * The evaluation of `found` (detections of `records`, in the detector's label space, indexed by record):
+ * detections.json, ground_truth.json, the devkit results, COCO and VOC metrics, metrics.json.
+ */
+export async function scoreDetections(
+  found: ImageDetections[],
+  records: DatasetRecord[],
+  classes: ClassMap,
+  opts: EvaluationOptions & { skipped: SkippedImages },
+): Promise<DetectorEvaluation> {
+  const align = alignClasses(opts.modelClasses ?? classes, classes);
+  const skipped = opts.skipped;
+  const detections = translateLabels(found, align);
   skipped.requireSome(detections.length, opts.dataset ?? 'the dataset');
   const readable = records.filter((r) => !skipped.has(r.file));
   const results = toCocoResults(detections, classes);

@@ -18,6 +18,9 @@ import { CheckpointError } from '../run/checkpoint';
 import { JsonlLog } from '../run/jsonl_log';
 import { runTraining, TrainingTask, TrainingOptions, TrainingResult } from '../run/training_harness';
 import { Rng } from '../engine/rng';
+import { Shard } from '../engine/distributed/shard';
+import { processWorld } from '../engine/distributed/world';
+import { requireGlobalBatch } from '../engine/distributed/global_batch';
 import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
@@ -56,7 +59,7 @@ function unreadableError(dataset: string, step: number, skipped: { file: string;
  * The batches of steps `from`…`end - 1`, epoch by epoch: the epoch's aspect-grouped order (stream 'batch-order')
  * and its transforms (stream 'augment', replayed from the epoch's start to `from`), decoded ahead by a producer.
  */
-async function* detectorBatches(cfg: DetectorConfig, records: DatasetRecord[], log: JsonlLog, skipped: SkippedImages, from: number, end: number): AsyncGenerator<ProducedBatch> {
+async function* detectorBatches(cfg: DetectorConfig, records: DatasetRecord[], log: JsonlLog, skipped: SkippedImages, from: number, end: number, shard: Shard): AsyncGenerator<ProducedBatch> {
   // images found unreadable when the dataset was opened (said on the console then), once per invocation
   for (const f of skipped.list) log.write({ type: 'skipped_image', file: f.file, message: f.reason });
   const transforms = trainTransforms(cfg);
@@ -70,7 +73,7 @@ async function* detectorBatches(cfg: DetectorConfig, records: DatasetRecord[], l
     const batches = aspectGroupedBatches(sizes, ims, Rng.stream(cfg.seed, 'batch-order', epoch));
     const rng = Rng.stream(cfg.seed, 'augment', epoch);
     for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
-    const producer = new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip }, rng);
+    const producer = new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip, shard: shard.size > 1 ? shard : undefined }, rng);
     let trained = 0;
     for await (const batch of producer) {
       trained++;
@@ -117,13 +120,15 @@ function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: 
     },
     startRecord: { backend, reason: backendChoice()?.reason, images: records.length, classes: ds.classes.names },
     learningRate: (step) => learningRate(schedule, step),
-    batches: (from, end, log) => detectorBatches(cfg, records, log, skipped, from, end),
+    batches: (from, end, log, shard) => detectorBatches(cfg, records, log, skipped, from, end, shard),
+    imagesIn: (batch) => batch.metas.length,
     loss: (batch, step) => () => {
       // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
       const x = tf.tensor4d(batch.images.slice(), batch.shape);
       const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
       const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
-      return model.losses(x, imgSizes, targets, Rng.stream(cfg.seed, 'sampling', step));
+      // one sampling stream per image: an image is sampled the same in whichever process and batch it is
+      return model.losses(x, imgSizes, targets, batch.metas.map((m) => Rng.stream(cfg.seed, 'sampling', step, m.index)));
     },
     stepRecord: (batch, r) => ({ images: batch.metas.length, fields: { ...r.parts, tensors: tf.memory().numTensors } }),
     isCheckpointStep: (step) => step % cfg.checkpoint.period === 0,
@@ -137,6 +142,7 @@ function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: 
 
 export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOptions): Promise<TrainDetectorResult> {
   const backend = await initBackend(cfg.backend);
+  requireGlobalBatch(cfg.solver.imsPerBatch, 'solver.imsPerBatch', processWorld());
   const skipped = new SkippedImages(); // distinct files, said once on the console
   const ds = await openDetectorDataset(cfg.data.train, undefined, skipped);
   const records = withTargets(ds.records, cfg.data.includeDifficult); // torchvision drops images without boxes from training

@@ -9,18 +9,25 @@ import { SGD } from './optim/sgd';
 export interface StepResult {
   loss: number;
   parts: Record<string, number>;
+  /** the images the step saw in all processes (a data-parallel step; engine/distributed/data_parallel_step.ts) */
+  images?: number;
+  /** a data-parallel step's time in collectives, waiting for the other processes included (seconds) */
+  commSeconds?: number;
+}
+
+/** The loss function of a step: the total loss and optionally named parts (scalars, e.g. the RPN and head losses). */
+export type StepLossFn = () => { total: tf.Scalar; parts?: Record<string, tf.Scalar> };
+
+/** A step's loss values and its gradients by parameter name (the caller disposes them). */
+export interface Gradients extends StepResult {
+  grads: Record<string, tf.Tensor>;
 }
 
 /**
- * `lossFn` returns the total loss and optionally named parts (scalars, e.g. the RPN and head losses).
- * Non-finite losses raise before any parameter changes.
+ * The loss, its parts and the gradients of `lossFn` with respect to `params` (named as in `params`; a parameter
+ * the loss does not depend on has none). Every other tensor is disposed.
  */
-export function trainStep(
-  params: Array<[string, tf.Variable]>,
-  lossFn: () => { total: tf.Scalar; parts?: Record<string, tf.Scalar> },
-  optimizer: SGD,
-  lr: number,
-): StepResult {
+export function computeGradients(params: Array<[string, tf.Variable]>, lossFn: StepLossFn): Gradients {
   const byVar = new Map(params.map(([n, v]) => [v.name, n]));
   let parts: Record<string, tf.Scalar> = {};
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -37,15 +44,29 @@ export function trainStep(
   const loss = value.dataSync()[0];
   const partValues = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]]));
   tf.dispose([value, ...Object.values(parts)]);
-  if (!Number.isFinite(loss)) {
-    tf.dispose(Object.values(grads));
-    throw new Error(`loss is ${loss}: training diverged (lower the learning rate or check the data)`);
-  }
   const named: Record<string, tf.Tensor> = {};
   for (const [varName, g] of Object.entries(grads)) named[byVar.get(varName) ?? varName] = g;
-  optimizer.step(params, named, lr);
+  return { loss, parts: partValues, grads: named };
+}
+
+/** The error of a step whose loss is not finite (raised before any parameter changes). */
+export function divergedError(loss: number): Error {
+  return new Error(`loss is ${loss}: training diverged (lower the learning rate or check the data)`);
+}
+
+/**
+ * `lossFn` returns the total loss and optionally named parts (scalars, e.g. the RPN and head losses).
+ * Non-finite losses raise before any parameter changes.
+ */
+export function trainStep(params: Array<[string, tf.Variable]>, lossFn: StepLossFn, optimizer: SGD, lr: number): StepResult {
+  const { loss, parts, grads } = computeGradients(params, lossFn);
+  if (!Number.isFinite(loss)) {
+    tf.dispose(Object.values(grads));
+    throw divergedError(loss);
+  }
+  optimizer.step(params, grads, lr);
   tf.dispose(Object.values(grads));
-  return { loss, parts: partValues };
+  return { loss, parts };
 }
 
 /**

@@ -68,7 +68,7 @@ export function degradationConfig(run: PlannedRun, o: RecipeOptions): Classifier
   return deepMerge(CLASSIFIER_DEFAULTS, {
     backend: o.backend,
     seed: run.seed,
-    model: { arch: run.net, shortcut: 'A', widthMultiplier: 1, strideIn1x1: false, pretrained: null },
+    model: { arch: run.net, shortcut: 'A', widthMultiplier: 1, strideIn1x1: false, pretrained: null, batchNorm: 'train' },
     data: {
       dataset: o.dataset,
       dir: o.data ?? null,

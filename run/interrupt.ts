@@ -2,8 +2,16 @@
  * Ctrl-C during a long run. `InterruptWatch` turns the first SIGINT into a flag the training loop checks between
  * steps (it then saves a checkpoint and stops) and into the rejection of whatever it is racing (the final
  * evaluation); a second Ctrl-C gets Node's default and ends the process at once (checkpoints are written
- * atomically, so the last complete one stays usable).
+ * atomically, so the last complete one stays usable). In a job of several processes (resdet launch), SIGUSR2 is
+ * Ctrl-C too: `resdet launch` turns the terminal's Ctrl-C into a SIGUSR2 that mpirun forwards to every process
+ * (mpirun itself would end them all at once on SIGINT, before any checkpoint).
  */
+import { launchedAs } from '../engine/distributed/launcher_env';
+
+/** The signals that mean Ctrl-C: SIGINT, and in a job started by an MPI launcher SIGUSR2 (see above). */
+export function interruptSignals(): NodeJS.Signals[] {
+  return launchedAs() ? ['SIGINT', 'SIGUSR2'] : ['SIGINT'];
+}
 
 /** A long run stopped by the user (Ctrl-C) after saving a checkpoint; the CLI exits 130 and says how to resume. */
 export class InterruptedError extends Error {}
@@ -20,8 +28,10 @@ export class InterruptWatch {
     for (const w of this.waiters.splice(0)) w();
   };
 
+  private readonly signals = interruptSignals();
+
   constructor() {
-    process.on('SIGINT', this.onSigint);
+    for (const s of this.signals) process.on(s, this.onSigint);
   }
 
   /** `work`'s outcome, or the error `onInterrupt` makes if Ctrl-C comes first (or came already). */
@@ -38,6 +48,6 @@ export class InterruptWatch {
 
   /** Stops watching (Ctrl-C gets Node's default again). */
   stop(): void {
-    process.removeListener('SIGINT', this.onSigint);
+    for (const s of this.signals) process.removeListener(s, this.onSigint);
   }
 }

@@ -1,5 +1,6 @@
 /** A JSON-lines log: one object per line, appended and flushed as it is written (machine-readable). */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { DiskFullError, isDiskFull } from '../engine/atomic_write';
 
@@ -44,4 +45,15 @@ export class JsonlLog {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l));
   }
+}
+
+/** A log that keeps nothing: the other processes of a data-parallel job (rank 0 alone writes the run's log). */
+export class NullLog extends JsonlLog {
+  constructor() {
+    super(os.devNull);
+  }
+
+  write(): void {}
+
+  truncateAfter(): void {}
 }

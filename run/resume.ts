@@ -3,7 +3,9 @@
  * `step-N.optim.safetensors` all there) has its weights and optimizer state loaded, log records beyond its step
  * (training steps, evaluations, validation losses) are dropped (they will be written again), and the step to continue from is
  * returned. A newer checkpoint missing a file (a disk that filled up mid-save, a file deleted by hand) is left as
- * it is and named in a note.
+ * it is and named in a note. A checkpoint is the same whatever the number of processes that trained it
+ * (data-parallel runs: engine/distributed/), so a run resumes with any number; with another number than
+ * before, the sums are added in another order, and a note says the run will not continue bit for bit.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +24,8 @@ export interface Resumed {
   checkpoint: string;
   /** what was skipped on the way, for the console and the log */
   notes: string[];
+  /** the processes that trained the checkpoint (1 unless data-parallel) */
+  processes: number;
 }
 
 /** The newest checkpoint of `dir` with all its files, and notes naming the newer incomplete ones. */
@@ -44,6 +48,7 @@ export async function resumeRun(
   optimizer: SGD,
   log: JsonlLog,
   check: (meta: CheckpointMeta, file: string) => string | null,
+  processes = 1,
 ): Promise<Resumed | null> {
   if (!fs.existsSync(path.join(out, 'last_checkpoint'))) return null;
   const { tag, notes } = newestCompleteCheckpoint(out);
@@ -54,12 +59,20 @@ export async function resumeRun(
   const meta = await readCheckpointMeta(ck.meta);
   const problem = check(meta, ck.model);
   if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
-  const threads = keepThreads(meta);
+  const before = typeof meta.processes === 'number' ? meta.processes : 1;
+  const threads = before === processes ? keepThreads(meta) : backendThreads(tf.getBackend());
+  if (before !== processes) notes.push(processChangeNote(processes, before));
   model.loadStateDict(await readTorchLayoutTensors(ck.model), { source: ck.model, torchLayout: true });
   optimizer.loadState(await readTorchLayoutTensors(ck.optim));
   log.truncateAfter(meta.step, ['train', 'eval', 'val']); // every record a step writes, validation loss included
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model, threads });
-  return { step: meta.step, checkpoint: ck.model, notes };
+  return { step: meta.step, checkpoint: ck.model, notes, processes: before };
+}
+
+/** Resuming with `now` processes a run trained by `before`. */
+function processChangeNote(now: number, before: number): string {
+  return `resuming with ${now} process(es), the checkpoint was trained by ${before}: the losses will not match an uninterrupted run ` +
+    `bit for bit (sums are added in another order); each process keeps its own share of the cores`;
 }
 
 /**

@@ -14,7 +14,12 @@
  *   evaluation, an InterruptedError naming the kept checkpoint and the command that evaluates it;
  * - a full disk: a DiskFullError naming the file and the last good checkpoint;
  * - a final evaluation that fails: a FinalEvalError; the checkpoint is kept and the message says how to
- *   evaluate it again.
+ *   evaluate it again;
+ * - data parallelism, when the process is one of a job started by an MPI launcher (engine/distributed/world.ts):
+ *   each process takes its share of every step's batch (`batches(…, shard)`), the gradients are averaged over
+ *   the processes before the SGD step (engine/distributed/data_parallel_step.ts), every process starts from
+ *   rank 0's state (fresh or resumed), and rank 0 alone writes the run folder, the log, the checkpoints,
+ *   prints progress and evaluates; the processes agree after each step whether to stop (Ctrl-C).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,6 +37,13 @@ import { threadChangeNote } from './thread_count';
 import { backendThreads } from '../engine/backend_threads';
 import { Progress } from './progress';
 import { InterruptedError, InterruptWatch, yieldToEventLoop } from './interrupt';
+import { processWorld, World } from '../engine/distributed/world';
+import { Shard } from '../engine/distributed/shard';
+import { DataParallelStep } from '../engine/distributed/data_parallel_step';
+import { replicateBuffers, replicateFromRoot, trainsBatchNorm } from '../engine/distributed/replicate_state';
+import { broadcastJson } from '../engine/distributed/json_collectives';
+import { agreeAny } from '../engine/distributed/agree';
+import { NullLog } from './jsonl_log';
 
 /** The loss of one step: the total and named parts (scalars the step's log record reports). */
 export type LossFn = () => { total: tf.Scalar; parts?: Record<string, tf.Scalar> };
@@ -51,8 +63,13 @@ export interface TrainingTask<B> {
   /** fields of the log's `start` record */
   startRecord: Record<string, unknown>;
   learningRate(step: number): number;
-  /** the batches of steps `from`, `from + 1`, … (up to `end`), each derived from the seed and its step */
-  batches(from: number, end: number, log: JsonlLog): AsyncIterator<B>;
+  /**
+   * the batches of steps `from`, `from + 1`, … (up to `end`), each derived from the seed and its step; of each
+   * step's batch, only the share of `shard` (the whole when the process runs alone; engine/distributed/shard.ts)
+   */
+  batches(from: number, end: number, log: JsonlLog, shard: Shard): AsyncIterator<B>;
+  /** how many images `batch` holds (a process's share may have none) */
+  imagesIn(batch: B): number;
   /** the loss of `batch` at `step` (0-based: the step being taken) */
   loss(batch: B, step: number): LossFn;
   /** the step's log fields (besides step, loss, lr, img/s) and how many images it saw */
@@ -85,6 +102,8 @@ export interface TrainingOptions {
   maxSteps?: number;
   /** skip the final evaluation */
   skipEval?: boolean;
+  /** the processes training together (default: this process's world, engine/distributed/world.ts) */
+  world?: World;
 }
 
 export interface TrainingResult {
@@ -107,8 +126,14 @@ export class FinalEvalError extends Error {
 
 const tagOf = (step: number) => `step-${String(step).padStart(7, '0')}`;
 
+interface Opened {
+  log: JsonlLog;
+  step: number;
+  checkpoint: string | null;
+}
+
 /** Opens the run folder and its log, resumes or starts fresh; returns the step to continue from. */
-async function openRun<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise<{ log: JsonlLog; step: number; checkpoint: string | null }> {
+async function openRunAsRoot<B>(task: TrainingTask<B>, opts: TrainingOptions, world: World): Promise<Opened> {
   const notes = openRunFolder(opts.out, opts);
   fs.mkdirSync(opts.out, { recursive: true });
   const log = new JsonlLog(path.join(opts.out, 'log.jsonl'));
@@ -117,13 +142,26 @@ async function openRun<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise
     log.write({ type: 'note', message: n });
   };
   notes.forEach(say);
-  const resumed = opts.resume ? await resumeRun(opts.out, task.model, task.optimizer, log, task.checkResume) : null;
+  const resumed = opts.resume ? await resumeRun(opts.out, task.model, task.optimizer, log, task.checkResume, world.size) : null;
   resumed?.notes.forEach(say);
-  const threads = resumed ? threadChangeNote(JsonlLog.read(log.file), backendThreads(tf.getBackend())) : null;
+  // another number of processes has its own note (run/resume.ts)
+  const threads = resumed?.processes === world.size ? threadChangeNote(JsonlLog.read(log.file), backendThreads(tf.getBackend())) : null;
   if (threads) say(threads);
   if (!resumed) await task.initFresh();
   await atomicWrite(path.join(opts.out, 'config.yaml'), [Buffer.from(YAML.stringify(task.config))]);
   return { log, step: resumed?.step ?? 0, checkpoint: resumed?.checkpoint ?? null };
+}
+
+/**
+ * Rank 0 opens the run (folder, resume or fresh start); in a job, every other process then takes rank 0's
+ * step and state, and logs nothing.
+ */
+async function openRun<B>(task: TrainingTask<B>, opts: TrainingOptions, world: World): Promise<Opened> {
+  const opened = world.rank === 0 ? await openRunAsRoot(task, opts, world) : { log: new NullLog(), step: 0, checkpoint: null };
+  if (world.size === 1) return opened;
+  const { step, checkpoint } = broadcastJson(world, { step: opened.step, checkpoint: opened.checkpoint });
+  replicateFromRoot(world, task.model, task.optimizer);
+  return { log: opened.log, step, checkpoint };
 }
 
 /** One run's steps: the step, the last saved checkpoint, what the steps saw. */
@@ -133,40 +171,63 @@ class StepLoop<B> {
   private savedStep: number;
   images = 0;
   last: Record<string, number> = {};
+  /** the processes agreed to stop (Ctrl-C in any of them) */
+  stopped = false;
   private readonly params: Array<[string, tf.Variable]>;
   private readonly t0 = Date.now();
+  private readonly root: boolean;
+  private readonly dataParallel: DataParallelStep | null;
 
-  constructor(private readonly task: TrainingTask<B>, private readonly opts: TrainingOptions, private readonly log: JsonlLog, first: number, resumedFrom: string | null) {
+  constructor(
+    private readonly task: TrainingTask<B>, private readonly opts: TrainingOptions, private readonly log: JsonlLog,
+    first: number, resumedFrom: string | null, private readonly world: World,
+  ) {
     this.step = first;
     this.checkpoint = resumedFrom ?? '';
     this.savedStep = resumedFrom ? first : -1;
     this.params = task.model.trainableParameters();
+    this.root = world.rank === 0;
+    this.dataParallel = world.size > 1 ? new DataParallelStep(world, this.params, task.optimizer) : null;
   }
 
   seconds(): number {
     return (Date.now() - this.t0) / 1000;
   }
 
+  /** A checkpoint of this step, written by rank 0 (every process holds the same state). */
   private async save(): Promise<void> {
-    const meta = { ...this.task.checkpointMeta, step: this.step };
-    this.checkpoint = await saveCheckpoint(this.opts.out, tagOf(this.step), this.task.model, meta, this.task.optimizer.state());
+    if (this.root) {
+      const meta = { ...this.task.checkpointMeta, step: this.step, ...(this.world.size > 1 ? { processes: this.world.size } : {}) };
+      this.checkpoint = await saveCheckpoint(this.opts.out, tagOf(this.step), this.task.model, meta, this.task.optimizer.state());
+    }
     this.savedStep = this.step;
+  }
+
+  /** The step's update: this process alone, or its share of the batch with the other processes of the job. */
+  private optimise(batch: B, lr: number): StepResult {
+    const { task } = this;
+    if (!this.dataParallel) return trainStep(this.params, task.loss(batch, this.step), task.optimizer, lr);
+    const images = task.imagesIn(batch);
+    const r = this.dataParallel.step(images ? task.loss(batch, this.step) : null, images, lr);
+    if (trainsBatchNorm(task.model)) replicateBuffers(this.world, task.model);
+    return r;
   }
 
   /** One optimisation step on `batch`, its log record and progress, and a mid-run evaluation when one is due. */
   private async train(batch: B, progress: Progress): Promise<void> {
     const { task, log } = this;
     const lr = task.learningRate(this.step);
-    const r = trainStep(this.params, task.loss(batch, this.step), task.optimizer, lr);
+    const r = this.optimise(batch, lr);
     const rec = task.stepRecord(batch, r, this.step);
     this.step++;
-    this.images += rec.images;
+    this.images += r.images ?? rec.images;
     this.last = { loss: r.loss, ...r.parts };
     const ips = this.images / this.seconds();
-    log.write({ type: 'train', step: this.step, ...rec.fields, loss: r.loss, lr, imgPerSec: ips });
+    const comm = r.commSeconds === undefined ? {} : { commMs: r.commSeconds * 1000 }; // data-parallel: time in collectives
+    log.write({ type: 'train', step: this.step, ...rec.fields, loss: r.loss, lr, imgPerSec: ips, ...comm });
     progress.update(this.step, { loss: r.loss, lr, 'img/s': ips });
     const last = this.step === task.totalSteps;
-    if (task.evalEvery && (this.step % task.evalEvery === 0 || last)) await this.midRunEvaluation(!last);
+    if (this.root && task.evalEvery && (this.step % task.evalEvery === 0 || last)) await this.midRunEvaluation(!last);
   }
 
   /**
@@ -184,20 +245,27 @@ class StepLoop<B> {
     }
   }
 
+  /** Whether to stop now: Ctrl-C seen here or, in a job, by any of its processes (all then stop at the same step). */
+  private agreeToStop(watch: InterruptWatch): boolean {
+    this.stopped = this.world.size > 1 ? agreeAny(this.world, watch.interrupted) : watch.interrupted;
+    return this.stopped;
+  }
+
   /** Steps until `end` or Ctrl-C, checkpoints when due, at the end and on Ctrl-C; a full disk names the last good checkpoint. */
   async run(end: number, watch: InterruptWatch): Promise<void> {
-    const progress = new Progress('train', this.task.totalSteps, this.opts.quiet, this.step);
-    const batches = this.task.batches(this.step, end, this.log);
+    const progress = new Progress('train', this.task.totalSteps, this.opts.quiet || !this.root, this.step);
+    const batches = this.task.batches(this.step, end, this.log, { rank: this.world.rank, size: this.world.size });
     try {
       this.task.model.train();
-      while (this.step < end && !watch.interrupted) {
+      while (this.step < end && !this.agreeToStop(watch)) {
         const next = await batches.next();
         if (next.done) break;
         await this.train(next.value, progress);
         await yieldToEventLoop(); // a Ctrl-C that came during the step is seen here
-        if (this.task.isCheckpointStep(this.step) || this.step === this.task.totalSteps || watch.interrupted) await this.save();
+        if (this.task.isCheckpointStep(this.step) || this.step === this.task.totalSteps || this.agreeToStop(watch)) await this.save();
       }
       if (this.savedStep !== this.step) await this.save();
+      this.world.barrier(); // rank 0's checkpoint is complete before any process goes on, or ends
     } catch (e) {
       if (e instanceof DiskFullError) throw new DiskFullError(e.file, `the last good checkpoint is ${this.checkpoint || 'none (no checkpoint was saved)'}`);
       throw e;
@@ -210,9 +278,11 @@ class StepLoop<B> {
 
 /** Runs `task` in the run folder `opts.out`; see the file's comment. */
 export async function runTraining<B>(task: TrainingTask<B>, opts: TrainingOptions): Promise<TrainingResult> {
-  const { log, step: first, checkpoint: resumedFrom } = await openRun(task, opts);
-  log.write({ type: 'start', step: first, totalSteps: task.totalSteps, ...task.startRecord, threads: backendThreads(tf.getBackend()) });
-  const loop = new StepLoop(task, opts, log, first, resumedFrom);
+  const world = opts.world ?? processWorld();
+  const { log, step: first, checkpoint: resumedFrom } = await openRun(task, opts, world);
+  const processes = world.size > 1 ? { processes: world.size } : {};
+  log.write({ type: 'start', step: first, totalSteps: task.totalSteps, ...task.startRecord, threads: backendThreads(tf.getBackend()), ...processes });
+  const loop = new StepLoop(task, opts, log, first, resumedFrom, world);
   const watch = new InterruptWatch();
   try {
     await loop.run(Math.min(task.totalSteps, first + (opts.maxSteps ?? Infinity)), watch);
@@ -221,11 +291,12 @@ export async function runTraining<B>(task: TrainingTask<B>, opts: TrainingOption
     const result: TrainingResult = { steps: step, trainSeconds, imagesPerSecond: loop.images / Math.max(trainSeconds, 1e-9), checkpoint, last: loop.last };
     const endRecord = task.endRecord?.();
     if (endRecord) log.write(endRecord);
-    if (watch.interrupted) {
+    if (loop.stopped) {
       log.write({ type: 'interrupted', step, checkpoint });
       throw new InterruptedError(`interrupted at step ${step}; checkpoint ${checkpoint}; run the same command again with --resume to continue`);
     }
-    if (task.evaluate && !opts.skipEval && step === task.totalSteps) result.metrics = await finalEvaluation(task, step, checkpoint, log, watch);
+    const evaluates = task.evaluate && !opts.skipEval && step === task.totalSteps && world.rank === 0;
+    if (evaluates) result.metrics = await finalEvaluation(task, step, checkpoint, log, watch);
     return result;
   } finally {
     watch.stop();

@@ -5,7 +5,14 @@
 export interface ClassifierConfig {
   backend: string;
   seed: number;
-  model: { arch: string; shortcut: 'A' | 'B' | 'C' | null; widthMultiplier: number; strideIn1x1: boolean; pretrained: string | null };
+  model: {
+    arch: string; shortcut: 'A' | 'B' | 'C' | null; widthMultiplier: number; strideIn1x1: boolean; pretrained: string | null;
+    /**
+     * 'train': batch statistics (in a data-parallel job, each process's own: engine/distributed/); 'frozen':
+     * running statistics, weight and bias fixed (as the detectors' frozen batch norm)
+     */
+    batchNorm: 'train' | 'frozen';
+  };
   data: {
     dataset: 'fashion-mnist' | 'cifar10' | 'folder';
     dir: string | null;
@@ -45,7 +52,7 @@ export interface ClassifierConfig {
 export const CLASSIFIER_DEFAULTS: ClassifierConfig = {
   backend: 'auto',
   seed: 0,
-  model: { arch: 'resnet20', shortcut: null, widthMultiplier: 1, strideIn1x1: false, pretrained: null },
+  model: { arch: 'resnet20', shortcut: null, widthMultiplier: 1, strideIn1x1: false, pretrained: null, batchNorm: 'train' },
   data: {
     dataset: 'fashion-mnist',
     dir: null,
@@ -101,6 +108,7 @@ export const CLASSIFIER_SCHEMA = obj({
     widthMultiplier: { type: 'number', exclusiveMinimum: 0 },
     strideIn1x1: { type: 'boolean' },
     pretrained: nullable({ type: 'string' }),
+    batchNorm: { enum: ['train', 'frozen'] },
   }),
   data: obj({
     dataset: { enum: ['fashion-mnist', 'cifar10', 'folder'] },

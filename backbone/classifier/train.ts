@@ -13,6 +13,10 @@ import { ClassifierConfig } from './config';
 import { ClassifierInfo } from './checkpoint';
 import { evaluateClassifier, ClassifierEvalResult } from './evaluate';
 import { ResNet } from '../resnet';
+import { BatchNorm2d } from '../../engine/nn/batch_norm2d';
+import { Shard } from '../../engine/distributed/shard';
+import { processWorld } from '../../engine/distributed/world';
+import { requireGlobalBatch } from '../../engine/distributed/global_batch';
 import { loadBackboneWeights } from '../load_weights';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { seedInit } from '../../engine/nn/init';
@@ -52,11 +56,11 @@ async function openSplit(cfg: ClassifierConfig, split: 'train' | 'test', limit?:
   });
 }
 
-/** Softmax cross-entropy of the logits and the number of misclassified items (argmax ≠ label). */
+/** Softmax cross-entropy of the logits and the fraction of misclassified items (argmax ≠ label): both batch means. */
 function lossAndErrors(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number): { total: tf.Scalar; parts: Record<string, tf.Scalar> } {
   const total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
-  const errors = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
-  return { total, parts: { errors } };
+  const error = tf.mean(tf.cast(tf.notEqual(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+  return { total, parts: { error } };
 }
 
 /**
@@ -76,16 +80,18 @@ function curveEvaluator(cfg: ClassifierConfig, model: ResNet, norm: { mean: numb
   };
 }
 
-/** The ResNet of the config for the dataset, its weights drawn from the seed. */
+/** The ResNet of the config for the dataset, its weights drawn from the seed; its batch norm frozen if asked. */
 function classifierModel(cfg: ClassifierConfig, train: ClassificationDataset): ResNet {
   seedInit(cfg.seed);
-  return new ResNet(cfg.model.arch, {
+  const model = new ResNet(cfg.model.arch, {
     numClasses: train.classNames.length,
     shortcut: cfg.model.shortcut ?? undefined,
     strideIn1x1: cfg.model.strideIn1x1,
     widthMultiplier: cfg.model.widthMultiplier,
     inputChannels: train.imageShape[2],
   });
+  if (cfg.model.batchNorm === 'frozen') for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) m.freeze();
+  return model;
 }
 
 function lrSchedule(cfg: ClassifierConfig, totalSteps: number): LrScheduleConfig {
@@ -104,16 +110,17 @@ function lrSchedule(cfg: ClassifierConfig, totalSteps: number): LrScheduleConfig
 /**
  * The batches of steps `from`…`end - 1`, the next one decoded while a step runs. Step s's batch is a slice of its
  * epoch's order (stream 'batch-order') augmented with its own stream ('augment', s): nothing depends on what was
- * drawn before, so a resumed run sees exactly the batches of an uninterrupted one.
+ * drawn before, so a resumed run sees exactly the batches of an uninterrupted one. Of each, this process makes
+ * its `shard` (every item's augmentation still drawn in order: an item is augmented as in the whole batch).
  */
-async function* classifierBatches(cfg: ClassifierConfig, train: ClassificationDataset, norm: { mean: number[]; std: number[] }, from: number, end: number): AsyncGenerator<Batch> {
+async function* classifierBatches(cfg: ClassifierConfig, train: ClassificationDataset, norm: { mean: number[]; std: number[] }, from: number, end: number, shard: Shard): AsyncGenerator<Batch> {
   const perEpoch = Math.ceil(train.size / cfg.solver.batchSize);
   const batchAt = (s: number) => {
     const epoch = Math.floor(s / perEpoch);
     const order = Rng.stream(cfg.seed, 'batch-order', epoch).permutation(train.size);
     const b = s % perEpoch;
     const idx = order.subarray(b * cfg.solver.batchSize, Math.min(train.size, (b + 1) * cfg.solver.batchSize));
-    const p = makeBatch(train, idx, { ...norm, augment: cfg.data.augment, rng: Rng.stream(cfg.seed, 'augment', s) });
+    const p = makeBatch(train, idx, { ...norm, augment: cfg.data.augment, rng: Rng.stream(cfg.seed, 'augment', s), shard });
     p.catch(() => undefined); // awaited below; a batch decoded ahead and never used must not be an unhandled rejection
     return p;
   };
@@ -148,10 +155,11 @@ function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, mod
     },
     startRecord: { backend, reason: backendChoice()?.reason, arch: cfg.model.arch, images: train.size },
     learningRate: (step) => learningRate(schedule, step),
-    batches: (from, end) => classifierBatches(cfg, train, norm, from, end),
+    batches: (from, end, _log, shard) => classifierBatches(cfg, train, norm, from, end, shard),
+    imagesIn: (batch) => batch.labels.length,
     // the inputs are made inside the loss: the gradient computation's scope disposes them
     loss: (batch) => () => lossAndErrors(model.forward(tf.tensor4d(batch.images, batch.shape)), tf.tensor1d(batch.labels, 'int32'), info.options.numClasses),
-    stepRecord: (batch, r, step) => ({ images: batch.labels.length, fields: { epoch: (step + 1) / perEpoch, trainError: r.parts.errors / batch.labels.length } }),
+    stepRecord: (batch, r, step) => ({ images: batch.labels.length, fields: { epoch: (step + 1) / perEpoch, trainError: r.parts.error } }),
     isCheckpointStep: (step) => step % perEpoch === 0 && (step / perEpoch) % cfg.checkpoint.everyEpochs === 0,
     evalEvery: cfg.eval.everySteps,
     validationLoss: async (step) => {
@@ -171,6 +179,7 @@ function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, mod
 
 export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifierOptions): Promise<TrainClassifierResult> {
   const backend = await initBackend(cfg.backend);
+  requireGlobalBatch(cfg.solver.batchSize, 'solver.batchSize', processWorld());
   const train = await openSplit(cfg, 'train');
   const model = classifierModel(cfg, train);
   const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });

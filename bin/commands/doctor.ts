@@ -6,6 +6,7 @@ import { action } from '../errors';
 import { backendChoice, initBackend } from '../../engine/backend';
 import { nativeAddon, nativeThreadSetting, nativeWaitPolicy, nativeWorkers } from '../../engine/native/addon';
 import { NATIVE_HINT, nativeUnavailable } from '../../engine/native/index';
+import { mpiAddon, mpiMissingReason, MPI_HINT } from '../../engine/distributed/mpi_addon';
 
 interface Row {
   backend: string;
@@ -38,6 +39,12 @@ function native(): Row {
   if (why) return { backend: 'native', available: false, detail: `${why}; ${NATIVE_HINT}` };
   const i = nativeAddon()!.info();
   return { backend: 'native', available: true, detail: `oneDNN ${i.onednn} (${i.runtime}), ${i.threads} threads of ${i.cores} cores` };
+}
+
+/** Whether `resdet launch` can run commands as several processes: resdet's MPI addon (Open MPI). */
+function distributed(): { available: boolean; detail: string } {
+  if (!mpiAddon()) return { available: false, detail: `MPI addon: ${mpiMissingReason()}; ${MPI_HINT}` };
+  return { available: true, detail: 'MPI addon built (Open MPI): resdet launch --nproc N -- <command>' };
 }
 
 async function wasm(): Promise<Row> {
@@ -81,7 +88,7 @@ export function doctorCommand(): Command {
         await initBackend('auto');
         const auto = backendChoice()?.reason;
         if (f.json) {
-          process.stdout.write(JSON.stringify({ backends: rows, auto, threads, versions }) + '\n');
+          process.stdout.write(JSON.stringify({ backends: rows, auto, threads, versions, distributed: distributed() }) + '\n');
           return;
         }
         process.stdout.write('backends (auto order):\n');
@@ -89,6 +96,8 @@ export function doctorCommand(): Command {
         process.stdout.write(`auto: ${auto}\n`);
         process.stdout.write(`threads: ${Object.entries(threads).map(([k, v]) => `${k}=${v ?? '-'}`).join(' ')}\n`);
         process.stdout.write(`versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? '-'}`).join(', ')}\n`);
+        const d = distributed();
+        process.stdout.write(`distributed: ${d.available ? 'yes' : 'no'}, ${d.detail}\n`);
       }),
     );
 }

@@ -6,7 +6,8 @@ import { action, collect, intFlag } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/atomic_write';
 import { loadDetector } from '../../detection/detector';
-import { devkitImageset, evaluateDetector } from '../../detection/evaluate';
+import { devkitImageset, evaluateDetectorInJob } from '../../detection/evaluate';
+import { processWorld } from '../../engine/distributed/world';
 import { DatasetSpec } from '../../detection/config';
 import { detectFormat } from '../../datasets/detection/detect_format';
 import { DETECTION_FORMATS, DetectionFormat } from '../../datasets/detection/record';
@@ -57,7 +58,9 @@ export function evalModelCommand(): Command {
         const records = f.limit ? ds.records.slice(0, f.limit) : ds.records;
         const out = f.out ?? path.join(fs.statSync(f.weights).isDirectory() ? f.weights : path.dirname(f.weights), 'eval');
         const imageset = devkitImageset(spec.split);
-        const ev = await evaluateDetector(detector.model, cfg, records, ds.classes, { out, quiet: f.quiet, modelClasses: detector.classes, dataset: spec.path, imageset, skipped });
+        // in a job of several processes (resdet launch), each detects its share and rank 0 evaluates them all
+        const ev = await evaluateDetectorInJob(processWorld(), detector.model, cfg, records, ds.classes, { out, quiet: f.quiet, modelClasses: detector.classes, dataset: spec.path, imageset, skipped });
+        if (!ev) return detector.dispose();
         const s = ev.coco.stats;
         const n = ev.metrics.images;
         const names = ['AP @[.50:.95] all 100', 'AP @.50 all 100', 'AP @.75 all 100', 'AP small', 'AP medium', 'AP large', 'AR @1', 'AR @10', 'AR @100', 'AR small', 'AR medium', 'AR large'];

@@ -10,8 +10,11 @@ import { Command } from 'commander';
 import { action, collect, numFlag, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/atomic_write';
-import { loadDetector } from '../../detection/detector';
+import { Detector, loadDetector } from '../../detection/detector';
 import { ImageDetections, toCocoResults } from '../../detection/inference';
+import { gatherDetections } from '../../detection/sharded_detection';
+import { processWorld, World } from '../../engine/distributed/world';
+import { shardOf } from '../../engine/distributed/shard';
 import { drawBoxes } from '../../datasets/detection/draw';
 import { drawnPaths } from '../../datasets/detection/drawn_paths';
 import { SkippedImages, skippedNote } from '../../datasets/detection/skipped_images';
@@ -65,6 +68,44 @@ function aboveThreshold(d: ImageDetections, thresh: number): ImageDetections {
   };
 }
 
+/** What a process needs to detect and draw its share of the images. */
+interface Share {
+  files: string[];
+  ids: Map<string, number>;
+  drawnOf: Map<string, string>;
+  skipped: SkippedImages;
+}
+
+/**
+ * This process's share of the files (all of them when it runs alone; engine/distributed/shard.ts) detected, with
+ * the detections above the threshold and their image ids, and drawn unless --no-draw.
+ */
+async function detectShare(world: World, detector: Detector, share: Share, f: Flags): Promise<ImageDetections[]> {
+  const mine = shardOf(share.files, world);
+  const found = await detector.detectFiles(mine, { quiet: f.quiet || world.rank !== 0, skipped: share.skipped });
+  const dets = found.map((d) => ({ ...aboveThreshold(d, f.scoreThresh), imageId: share.ids.get(d.file)! }));
+  if (f.draw) {
+    for (const d of dets) {
+      const objects = Array.from(d.scores, (s, k) => ({ box: d.boxes.subarray(4 * k, 4 * k + 4), label: d.labels[k], note: s.toFixed(2) }));
+      await drawBoxes(d.file, objects, detector.classes.names, share.drawnOf.get(d.file)!);
+    }
+  }
+  return dets;
+}
+
+/**
+ * Every process's detections, in the files' order, on rank 0 (null elsewhere); the images the others could not
+ * read are added to rank 0's `skipped`, which says them.
+ */
+function gatherShares(world: World, dets: ImageDetections[], share: Share, skipped: SkippedImages): ImageDetections[] | null {
+  if (world.size === 1) return dets;
+  const position = new Map(share.files.map((file, i) => [file, i]));
+  const gathered = gatherDetections(world, dets, share.skipped.list, (d) => position.get(d.file)!);
+  if (!gathered) return null;
+  for (const s of gathered.skipped) skipped.add(s.file, s.reason);
+  return gathered.detections;
+}
+
 export function predictCommand(): Command {
   return new Command('predict')
     .description('detect objects in images with a trained detector')
@@ -84,19 +125,16 @@ export function predictCommand(): Command {
         const ids = imageIds(files, f.cocoIds);
         await initBackend(f.backend);
         const detector = await loadDetector(f.weights, { sets: f.set });
+        // in a job of several processes (resdet launch), each detects and draws its share, rank 0 writes the results
+        const world = processWorld();
         const skipped = new SkippedImages();
-        const dets = (await detector.detectFiles(files, { quiet: f.quiet, skipped })).map((d) => ({ ...aboveThreshold(d, f.scoreThresh), imageId: ids.get(d.file)! }));
+        const share: Share = { files, ids, drawnOf: new Map(files.map((file, i) => [file, drawn[i]])), skipped: world.size === 1 ? skipped : new SkippedImages(null) };
+        const dets = gatherShares(world, await detectShare(world, detector, share, f), share, skipped);
+        if (!dets) return detector.dispose();
         skipped.requireSome(dets.length, inputs.join(' '));
         fs.mkdirSync(f.out, { recursive: true });
         const results = toCocoResults(dets, detector.classes).map((r) => ({ ...r, file_name: path.relative(process.cwd(), r.file_name ?? '') }));
         await atomicWrite(path.join(f.out, 'detections.json'), [Buffer.from(JSON.stringify(results, null, 1) + '\n')]);
-        const drawnOf = new Map(files.map((file, i) => [file, drawn[i]]));
-        if (f.draw) {
-          for (const d of dets) {
-            const objects = Array.from(d.scores, (s, k) => ({ box: d.boxes.subarray(4 * k, 4 * k + 4), label: d.labels[k], note: s.toFixed(2) }));
-            await drawBoxes(d.file, objects, detector.classes.names, drawnOf.get(d.file)!);
-          }
-        }
         for (const d of dets) process.stdout.write(`${path.relative(process.cwd(), d.file)}: ${d.scores.length} detection(s)\n`);
         process.stdout.write(`${dets.length} image(s), ${results.length} detection(s)${skipped.count ? `, ${skippedNote(skipped.count)}` : ''}\n`);
         process.stdout.write(`detections: ${path.join(f.out, 'detections.json')}\n`);

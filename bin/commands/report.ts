@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { action, intFlag, numFlag } from '../errors';
 import { DEFAULT_GALLERY_IMAGES, writeRunReport } from '../../run/report/write_report';
+import { isRoot } from '../../engine/distributed/world';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -26,6 +27,7 @@ export function reportCommand(): Command {
  * report that cannot be written is said on the console and does not change the exit code.
  */
 export async function writeReportAfter(run: string, opts: { quiet?: boolean } = {}): Promise<void> {
+  if (!isRoot()) return; // in a job of several processes, rank 0 writes the report
   try {
     const r = await writeRunReport(run, { quiet: opts.quiet });
     for (const n of r.notes) process.stderr.write(`resdet report: ${n}\n`);

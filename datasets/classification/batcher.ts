@@ -5,6 +5,7 @@
  * pixels equal the dataset mean.
  */
 import { Rng } from '../../engine/rng';
+import { Shard, shardPositions } from '../../engine/distributed/shard';
 import { ClassificationDataset } from './types';
 
 export interface Augment {
@@ -21,6 +22,11 @@ export interface BatchOptions {
   std: number[];
   /** needed when augmenting */
   rng?: Rng;
+  /**
+   * make only this process's share of `indices` (data-parallel training: engine/distributed/shard.ts); the
+   * augmentation is still drawn for every item, in order, so each item is augmented as in the whole batch
+   */
+  shard?: Shard;
 }
 
 export interface Batch {
@@ -36,27 +42,37 @@ function perChannel(v: number[], c: number, what: string): Float32Array {
   return Float32Array.from({ length: c }, (_, i) => v[v.length === 1 ? 0 : i]);
 }
 
+/** Where one item is cropped from and whether it is mirrored. */
+export interface ItemDraw {
+  dy: number;
+  dx: number;
+  flip: boolean;
+}
+
 /**
- * Write one item into out at offset. The random draws per item are, in order: crop dy, crop dx (when
- * padCrop > 0), then flip (when flip) — a fixed order so a seed reproduces a batch exactly.
+ * The random draws of one item, in order: crop dy, crop dx (when padCrop > 0), then flip (when flip) — a fixed
+ * order so a seed reproduces a batch exactly.
  */
-export function writeItem(
-  px: Uint8Array, shape: [number, number, number], out: Float32Array, offset: number,
-  scale: Float32Array, bias: Float32Array, augment: Augment | undefined, rng: Rng | undefined,
-): void {
-  const [h, w, c] = shape;
+export function drawItem(augment: Augment | undefined, rng: Rng | undefined): ItemDraw {
   const pad = augment?.padCrop ?? 0;
-  let dy = 0;
-  let dx = 0;
-  let flip = false;
+  const d: ItemDraw = { dy: 0, dx: 0, flip: false };
   if (pad > 0 || augment?.flip) {
     if (!rng) throw new Error('makeBatch: augmentation needs an rng');
     if (pad > 0) {
-      dy = rng.int(2 * pad + 1) - pad;
-      dx = rng.int(2 * pad + 1) - pad;
+      d.dy = rng.int(2 * pad + 1) - pad;
+      d.dx = rng.int(2 * pad + 1) - pad;
     }
-    if (augment?.flip) flip = rng.next() < 0.5;
+    if (augment?.flip) d.flip = rng.next() < 0.5;
   }
+  return d;
+}
+
+/** Write one item into out at offset, shifted and mirrored as `draw` says (pixels shifted in are zero). */
+export function writeItem(
+  px: Uint8Array, shape: [number, number, number], out: Float32Array, offset: number,
+  scale: Float32Array, bias: Float32Array, { dy, dx, flip }: ItemDraw,
+): void {
+  const [h, w, c] = shape;
   for (let y = 0; y < h; y++) {
     const sy = y + dy;
     for (let x = 0; x < w; x++) {
@@ -86,34 +102,45 @@ function prepare(ds: ClassificationDataset, opts: BatchOptions) {
   return { item: h * w * c, scale, bias };
 }
 
-function assemble(ds: ClassificationDataset, indices: ArrayLike<number>, pixels: Uint8Array[], opts: BatchOptions): Batch {
+/** The batch of `pixels` (the items at `positions` of `indices`), each written as its draw says. */
+function assemble(ds: ClassificationDataset, indices: ArrayLike<number>, positions: number[], pixels: Uint8Array[], draws: ItemDraw[], opts: BatchOptions): Batch {
   const { item, scale, bias } = prepare(ds, opts);
-  const n = indices.length;
+  const n = positions.length;
   const images = new Float32Array(n * item);
   const labels = new Int32Array(n);
   for (let b = 0; b < n; b++) {
+    const index = indices[positions[b]];
     if (pixels[b].length !== item) {
-      throw new Error(`${ds.name}: item ${indices[b]} has ${pixels[b].length} bytes, expected ${item} for shape [${ds.imageShape}]`);
+      throw new Error(`${ds.name}: item ${index} has ${pixels[b].length} bytes, expected ${item} for shape [${ds.imageShape}]`);
     }
-    writeItem(pixels[b], ds.imageShape, images, b * item, scale, bias, opts.augment, opts.rng);
-    labels[b] = ds.label(indices[b]);
+    writeItem(pixels[b], ds.imageShape, images, b * item, scale, bias, draws[positions[b]]);
+    labels[b] = ds.label(index);
   }
   return { images, labels, shape: [n, ...ds.imageShape] };
+}
+
+/** Every item's draws (in order) and the positions of the items to make (all, or the shard's). */
+function plan(indices: ArrayLike<number>, opts: BatchOptions): { draws: ItemDraw[]; positions: number[] } {
+  const draws = Array.from(indices, () => drawItem(opts.augment, opts.rng));
+  const positions = opts.shard ? shardPositions(indices.length, opts.shard) : draws.map((_, p) => p);
+  return { draws, positions };
 }
 
 /** A batch from any dataset (image folders decode in parallel). */
 export async function makeBatch(ds: ClassificationDataset, indices: ArrayLike<number>, opts: BatchOptions): Promise<Batch> {
   prepare(ds, opts); // validate before decoding anything
-  const pixels = await Promise.all(Array.from(indices, (i) => ds.image(i)));
-  return assemble(ds, indices, pixels, opts);
+  const { draws, positions } = plan(indices, opts);
+  const pixels = await Promise.all(positions.map((p) => ds.image(indices[p])));
+  return assemble(ds, indices, positions, pixels, draws, opts);
 }
 
 /** A batch from an in-memory dataset, synchronously; throws if an item is only available asynchronously. */
 export function makeBatchSync(ds: ClassificationDataset, indices: ArrayLike<number>, opts: BatchOptions): Batch {
-  const pixels = Array.from(indices, (i) => {
-    const p = ds.image(i);
-    if (!(p instanceof Uint8Array)) throw new Error(`makeBatchSync: ${ds.name} loads images asynchronously; use makeBatch`);
-    return p;
+  const { draws, positions } = plan(indices, opts);
+  const pixels = positions.map((p) => {
+    const px = ds.image(indices[p]);
+    if (!(px instanceof Uint8Array)) throw new Error(`makeBatchSync: ${ds.name} loads images asynchronously; use makeBatch`);
+    return px;
   });
-  return assemble(ds, indices, pixels, opts);
+  return assemble(ds, indices, positions, pixels, draws, opts);
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../engine/nn/module';
-import { Rng } from '../../engine/rng';
+import { SamplingRng } from './sampler';
 import { ConfigError } from '../../run/config';
 import { RpnConfig } from './rpn';
 import { RoiHeadsConfig } from './roi_heads';
@@ -50,7 +50,7 @@ export interface DetectorModel extends Module {
   /** name prefixes of the layers ImageNet weights do not initialise */
   readonly headPrefixes: readonly string[];
   /** Training losses for a padded batch (synchronous, to run inside a gradient tape). */
-  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses;
+  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: SamplingRng): DetectorLosses;
   /** Detections per image in network-input pixels (eval mode). */
   detect(images: tf.Tensor4D, sizes: ImageSize[]): Detections[];
   /** Initialises the backbone from ImageNet weights (torchvision .pth/.safetensors or a resdet classifier). */

@@ -10,11 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../engine/nn/module';
 import { Linear } from '../../engine/nn/linear';
-import { Rng } from '../../engine/rng';
 import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
-import { BalancedPositiveNegativeSampler } from './sampler';
+import { BalancedPositiveNegativeSampler, rngFor, SamplingRng } from './sampler';
 import { batchedNmsArrays } from '../ops/nms';
 import { smoothL1Loss } from '../ops/losses';
 import { clipAndFilter, takeBoxes } from '../ops/host_boxes';
@@ -104,8 +103,8 @@ export abstract class RoiHeads<F> extends Module {
   protected abstract boxFeatures(features: F, rois: Float32Array): tf.Tensor2D;
 
   /** Proposal sampling and regression targets for one batch. */
-  sample(proposals: Proposals[], targets: ImageTargets[], rng: Rng): SampledRois {
-    const sampler = new BalancedPositiveNegativeSampler(this.cfg.batchSizePerImage, this.cfg.positiveFraction, rng);
+  sample(proposals: Proposals[], targets: ImageTargets[], rng: SamplingRng): SampledRois {
+    const sampler = (img: number) => new BalancedPositiveNegativeSampler(this.cfg.batchSizePerImage, this.cfg.positiveFraction, rngFor(rng, img));
     const matcher = new Matcher(this.cfg.fgIouThresh, this.cfg.fgIouThresh, false);
     const rois: number[] = [];
     const labels: number[] = [];
@@ -131,7 +130,7 @@ export abstract class RoiHeads<F> extends Module {
           lab[p] = m[p] >= 0 ? t.labels[m[p]] + 1 : best >= this.cfg.bgIouThreshLo ? 0 : -1;
         }
       }
-      const [{ positive, negative }] = sampler.sample([lab]);
+      const [{ positive, negative }] = sampler(img).sample([lab]);
       for (let p = 0; p < P; p++) {
         if (!positive[p] && !negative[p]) continue;
         if (positive[p]) {
@@ -149,7 +148,7 @@ export abstract class RoiHeads<F> extends Module {
     return { rois: Float32Array.from(rois), labels: Int32Array.from(labels), targets: targetsArr, fgRows: Int32Array.from(fgRows) };
   }
 
-  losses(features: F, proposals: Proposals[], targets: ImageTargets[], rng: Rng): { loss_classifier: tf.Scalar; loss_box_reg: tf.Scalar } {
+  losses(features: F, proposals: Proposals[], targets: ImageTargets[], rng: SamplingRng): { loss_classifier: tf.Scalar; loss_box_reg: tf.Scalar } {
     const s = this.sample(proposals, targets, rng);
     const R = s.labels.length;
     return tf.tidy(() => {

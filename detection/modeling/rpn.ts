@@ -19,7 +19,7 @@ import { RpnHead } from './rpn_head';
 import { generateAnchors } from './anchor_generator';
 import { BoxCoder } from './box_coder';
 import { Matcher } from './matcher';
-import { BalancedPositiveNegativeSampler } from './sampler';
+import { BalancedPositiveNegativeSampler, rngFor, SamplingRng } from './sampler';
 import { smoothL1Loss } from '../ops/losses';
 import { ImageSize, ImageTargets, Proposals } from '../structures';
 import { ioaHost } from '../ops/host_boxes';
@@ -108,7 +108,7 @@ export class RegionProposalNetwork extends Module {
   }
 
   /** Proposals for a batch (and, with targets, the RPN losses); `features`: one map per level. */
-  forward(features: tf.Tensor4D | tf.Tensor4D[], sizes: ImageSize[], opts: { targets?: ImageTargets[]; rng?: Rng } = {}): RpnOutput {
+  forward(features: tf.Tensor4D | tf.Tensor4D[], sizes: ImageSize[], opts: { targets?: ImageTargets[]; rng?: SamplingRng } = {}): RpnOutput {
     const maps = Array.isArray(features) ? features : [features];
     if (maps.length !== this.levels.length) throw new Error(`RegionProposalNetwork: ${maps.length} feature maps for ${this.levels.length} levels`);
     const { anchors, perLevel } = this.anchors(maps.map((f) => [f.shape[1], f.shape[2]]));
@@ -158,9 +158,9 @@ export class RegionProposalNetwork extends Module {
     return { labels, matched };
   }
 
-  private losses(objectness: tf.Tensor2D, deltas: tf.Tensor3D, anchors: Float32Array, targets: ImageTargets[], rng: Rng) {
+  private losses(objectness: tf.Tensor2D, deltas: tf.Tensor3D, anchors: Float32Array, targets: ImageTargets[], rng: SamplingRng) {
     const NA = anchors.length / 4;
-    const sampler = new BalancedPositiveNegativeSampler(this.cfg.batchSizePerImage, this.cfg.positiveFraction, rng);
+    const sampler = (i: number) => new BalancedPositiveNegativeSampler(this.cfg.batchSizePerImage, this.cfg.positiveFraction, rngFor(rng, i));
     const sampledIdx: number[] = [];
     const sampledLabels: number[] = [];
     const posIdx: number[] = [];
@@ -168,7 +168,7 @@ export class RegionProposalNetwork extends Module {
     const posAnchor: number[] = [];
     targets.forEach((t, i) => {
       const { labels, matched } = this.anchorTargets(anchors, t);
-      const [{ positive, negative }] = sampler.sample([labels]);
+      const [{ positive, negative }] = sampler(i).sample([labels]);
       for (let k = 0; k < NA; k++) {
         if (positive[k]) {
           sampledIdx.push(i * NA + k);

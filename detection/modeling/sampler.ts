@@ -7,6 +7,21 @@
  */
 import { Rng } from '../../engine/rng';
 
+/**
+ * The random stream of a batch's sampling: one for all its images (drawn in image order), or one per image
+ * (the trainer's: `Rng.stream(seed, 'sampling', step, image)`, so that an image is sampled the same whichever
+ * process of a data-parallel job takes it and whatever else is in its batch).
+ */
+export type SamplingRng = Rng | Rng[];
+
+/** The stream image `img` of a batch draws from. */
+export function rngFor(rng: SamplingRng, img: number): Rng {
+  if (!Array.isArray(rng)) return rng;
+  const r = rng[img];
+  if (!r) throw new Error(`sampling: no random stream for image ${img} (${rng.length} given)`);
+  return r;
+}
+
 export interface SampledMasks {
   /** 1 where the example is a sampled positive */
   positive: Uint8Array;

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../../engine/nn/module';
-import { Rng } from '../../engine/rng';
+import { SamplingRng } from './sampler';
 import { RegionProposalNetwork } from './rpn';
 import { RoiHeads } from './roi_heads';
 import { Detections, ImageSize, ImageTargets } from '../structures';
@@ -17,7 +17,7 @@ export abstract class TwoStageDetector<F extends tf.Tensor4D | tf.Tensor4D[]> ex
   abstract readonly roiHeads: RoiHeads<F>;
 
   /** Training losses for a padded batch (synchronous, to run inside a gradient tape). */
-  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: Rng): DetectorLosses {
+  losses(images: tf.Tensor4D, sizes: ImageSize[], targets: ImageTargets[], rng: SamplingRng): DetectorLosses {
     const features = this.backbone.forward(images);
     const { proposals, losses: rpnLosses } = this.rpn.forward(features, sizes, { targets, rng });
     const headLosses = this.roiHeads.losses(features, proposals, targets, rng);

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { registerNativeWorker, threadShare } from './worker_registry';
+import { launchedAs } from '../distributed/launcher_env';
 
 export interface NativeAddon {
   info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
@@ -93,7 +94,8 @@ function load(): { addon: NativeAddon | null; why: string } {
     waitPolicy = chooseWaitPolicy();
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(file) as NativeAddon;
-    workers = registerNativeWorker();
+    // the ranks of an MPI job on this host count even when they have not registered yet (they start together)
+    workers = Math.max(registerNativeWorker(), launchedAs()?.localSize ?? 1);
     addon.setThreads(nativeThreadSetting());
     return { addon, why: '' };
   } catch (e) {
@@ -105,7 +107,8 @@ let workers = 1;
 
 /**
  * RESDET_THREADS when set to a positive integer, else this process's share of the cores among the resdet
- * processes using the native backend when it loaded (engine/native/worker_registry.ts).
+ * processes using the native backend when it loaded (engine/native/worker_registry.ts), at least the processes
+ * of its MPI job on this host (engine/distributed/launcher_env.ts).
  */
 export function nativeThreadSetting(): number {
   const n = Number(process.env.RESDET_THREADS);

@@ -1,5 +1,6 @@
 /**
- * Tests that need something outside the repository — PyTorch, numpy, ONNX's checker, Fashion-MNIST, the native backend, Chromium —
+ * Tests that need something outside the repository — PyTorch, numpy, ONNX's checker, Fashion-MNIST, the native
+ * backend, Chromium, Open MPI with resdet's MPI addon —
  * declare it here instead of skipping on their own:
  *
  *   const { describe: describeTorch, test: testTorch } = requires('torch');
@@ -13,7 +14,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type Requirement = 'torch' | 'numpy' | 'onnx' | 'fashion-mnist' | 'native' | 'chromium';
+export type Requirement = 'torch' | 'numpy' | 'onnx' | 'fashion-mnist' | 'native' | 'chromium' | 'mpi';
 
 /** The Python with torch, torchvision and numpy (Debian's); RESDET_TEST_PYTHON overrides it (a missing path tests the skips). */
 export const PYTHON = process.env.RESDET_TEST_PYTHON ?? '/usr/bin/python3';
@@ -43,6 +44,13 @@ const CHECKS: Record<Requirement, () => string | null> = {
     const { nativeUnavailable } = require('../../engine/native/index') as typeof import('../../engine/native/index');
     const why = nativeUnavailable();
     return why ? `native backend not built: ${why} (apt-get install libdnnl-dev, then npm run build:native)` : null;
+  },
+  mpi: () => {
+    // mpirun (openmpi-bin) to launch, and resdet's addon (built against libopenmpi-dev) in each process
+    const { mpiAddon, mpiMissingReason, MPI_HINT } = require('../../engine/distributed/mpi_addon') as typeof import('../../engine/distributed/mpi_addon');
+    const mpirun = spawnSync(process.env.RESDET_MPIRUN || 'mpirun', ['--version'], { encoding: 'utf8' });
+    if (mpirun.error || mpirun.status !== 0) return `Open MPI's mpirun not found (${MPI_HINT})`;
+    return mpiAddon() ? null : `resdet's MPI addon not available: ${mpiMissingReason()} (${MPI_HINT})`;
   },
 };
 

@@ -8,6 +8,7 @@
  */
 import * as os from 'os';
 import { Rng } from '../../../engine/rng';
+import { Shard, shardPositions } from '../../../engine/distributed/shard';
 import { DatasetRecord } from '../record';
 import { Batch, batchLayout, imageMeta, keepSlots, normalizationParams, zeroPadding } from './batch';
 import { decodeInto, DecodeJob, LOCAL_DEPS, Resizer } from './decode_into';
@@ -31,6 +32,13 @@ export interface ProducerOptions {
   /** who enlarges images (default 'auto': JS when an image grows, libvips when it shrinks) */
   resizer?: Resizer;
   onSkip?: (file: string, message: string) => void;
+  /**
+   * decode only this process's share of each batch (data-parallel training: engine/distributed/shard.ts). The
+   * whole batch is still planned (the same random draws) and laid out (the same padded size), so each image
+   * is exactly as in the whole batch; a share with no readable image is an empty batch, not a skipped one
+   * (every process must take every step).
+   */
+  shard?: Shard;
   /**
    * Reuse batch storage (default true): a batch's `images` stay valid until the next batch is requested, then
    * the storage is recycled (prefetch + 1 buffers in turn). The trainer copies each batch into a tensor at once,
@@ -103,12 +111,15 @@ export class BatchProducer implements AsyncIterable<Batch> {
     return this.ring[slot];
   }
 
-  /** Starts one batch: draws its randomness now, decodes in the background. */
+  /** Starts one batch: draws its randomness now, decodes (this process's share of) it in the background. */
   private schedule(b: number): Promise<Batch | null> {
     const t = this.opts.transforms;
-    const indices = Array.from(this.batches[b]);
-    const plans = indices.map((i) => planImage(this.records[i], t, this.rng));
-    const { height: H, width: W } = batchLayout(plans);
+    const all = Array.from(this.batches[b]);
+    const allPlans = all.map((i) => planImage(this.records[i], t, this.rng));
+    const { height: H, width: W } = batchLayout(allPlans);
+    const positions = this.opts.shard ? shardPositions(all.length, this.opts.shard) : all.map((_, k) => k);
+    const indices = positions.map((k) => all[k]);
+    const plans = positions.map((k) => allPlans[k]);
     const per = H * W * 3;
     const buffer = this.storage(b, indices.length * per * 4);
     const view = new Float32Array(buffer, 0, indices.length * per);
@@ -127,10 +138,9 @@ export class BatchProducer implements AsyncIterable<Batch> {
         this.skipped.push({ file, message });
         this.opts.onSkip?.(file, message);
       });
-      if (ok.length === 0) return null;
-      const all = view;
+      if (ok.length === 0 && !this.opts.shard) return null;
       return {
-        images: ok.length === indices.length ? all : keepSlots(all, per, ok),
+        images: ok.length === indices.length ? view : keepSlots(view, per, ok),
         shape: [ok.length, H, W, 3] as [number, number, number, number],
         metas: ok.map((k) => imageMeta(indices[k], this.records[indices[k]], plans[k], t.includeDifficult)),
       };
