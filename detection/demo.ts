@@ -23,6 +23,8 @@ export interface DemoOptions {
   valImages: number;
   quiet?: boolean;
   resume?: boolean;
+  /** start over when the demo folder holds a run (its files are moved into previous-<time>/) */
+  force?: boolean;
 }
 
 export interface DemoMetrics {
@@ -43,7 +45,7 @@ export async function runDemo(cfg: DetectorConfig, opts: DemoOptions): Promise<D
   await ensureSynth(cfg.data.train.path, 'train', opts.trainImages, 1);
   await ensureSynth(cfg.data.test.path, 'val', opts.valImages, 2);
   const run = path.join(opts.out, 'train');
-  const trained = await trainDetector(cfg, { out: run, quiet: opts.quiet, resume: opts.resume });
+  const trained = await trainDetector(cfg, { out: run, quiet: opts.quiet, resume: opts.resume, force: opts.force });
   const detector = await loadDetector(trained.checkpoint);
   const val = await openDetectorDataset(cfg.data.test, detector.classes.names);
   const ev = await evaluateDetector(detector.model, cfg, val.records, detector.classes, {

@@ -30,9 +30,10 @@ export function demoCommand(): Command {
     .addOption(backendOption())
     .option('--max-iters <n>', `training iterations (default: the config's on native/tensorflow, ${SLOW_BACKEND_DEMO_ITERS} on wasm/cpu)`, intFlag('--max-iters'))
     .option('--resume', 'continue an interrupted demo run')
+    .option('--force', 'run the demo again over an earlier one (its training files are moved into <out>/train/previous-<time>/)')
     .option('--quiet', 'no progress output')
     .action(
-      action(async (f: { config: string; set: string[]; out: string; trainImages: number; valImages: number; backend?: string; maxIters?: number; resume?: boolean; quiet?: boolean }) => {
+      action(async (f: { config: string; set: string[]; out: string; trainImages: number; valImages: number; backend?: string; maxIters?: number; resume?: boolean; force?: boolean; quiet?: boolean }) => {
         const data = path.join(f.out, 'data');
         const cfg = loadDetectorConfig(f.config, f.set, {
           ...(f.backend ? { backend: f.backend } : {}),
@@ -49,7 +50,7 @@ export function demoCommand(): Command {
           );
           cfg.solver.maxIters = SLOW_BACKEND_DEMO_ITERS;
         }
-        const m = await runDemo(cfg, { out: f.out, trainImages: f.trainImages, valImages: f.valImages, quiet: f.quiet, resume: f.resume });
+        const m = await runDemo(cfg, { out: f.out, trainImages: f.trainImages, valImages: f.valImages, quiet: f.quiet, resume: f.resume, force: f.force });
         process.stdout.write(
           `demo: VOC07 mAP@0.5 ${m.voc07_map50.toFixed(3)}, COCO AP ${m.coco_ap.toFixed(3)} (AP50 ${m.coco_ap50.toFixed(3)}); ` +
             `trained in ${m.train_seconds.toFixed(0)} s on ${m.backend}\n` +

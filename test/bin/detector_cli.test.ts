@@ -202,6 +202,14 @@ test('demo: synthetic data, training, both metrics, report, drawn predictions; w
   for (const f of ['loss.png', 'eval/detections.json', 'report/index.html', 'report/plots/loss.png']) expect(fs.existsSync(path.join(out, f))).toBe(true);
   expect(r.stdout.trim().split('\n').pop()).toBe(`report: ${path.join(out, 'report', 'index.html')}`);
   expect(fs.readdirSync(path.join(out, 'predictions')).length).toBe(3);
+  // a second demo into the same folder: refused with what to do (exit 2), or run again over it with --force
+  const again = runCli(['demo', '--out', out, '--train-images', '6', '--val-images', '3', '--max-iters', '3', '--quiet', ...tiny]);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toContain(`${path.join(out, 'train')} already holds a run`);
+  expect(again.stderr).toContain('--force');
+  const forced = runCli(['demo', '--out', out, '--train-images', '6', '--val-images', '3', '--max-iters', '3', '--quiet', '--force', ...tiny]);
+  expect([forced.code, forced.stdout.trim().split('\n').pop()]).toEqual([0, `report: ${path.join(out, 'report', 'index.html')}`]);
+  expect(fs.readdirSync(path.join(out, 'train')).filter((f) => f.startsWith('previous-'))).toHaveLength(1);
   // without --max-iters the slow backend trains SLOW_BACKEND_DEMO_ITERS, and says so
   const help = runCli(['demo', '--help']);
   expect(help.stdout).toMatch(/--max-iters <n>.*300 on wasm\/cpu/s);
