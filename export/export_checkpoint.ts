@@ -1,7 +1,7 @@
 /**
  * `resdet export`'s core: whatever `--weights` names (a run folder, a resdet checkpoint, torchvision weights with
- * an architecture) as the bytes of an ONNX file. The checkpoint's kind picks the exporter; classifiers are the
- * kind exported so far (detectors: a clear error until their exporter exists).
+ * an architecture) as the bytes of an ONNX file. The checkpoint's kind picks the exporter: classifiers
+ * (export/classifier/) and detectors (export/detector/, the image-to-detections graph).
  */
 import * as path from 'path';
 import { resolveCheckpoint, readCheckpointMeta } from '../run/checkpoint';
@@ -9,6 +9,9 @@ import { loadClassifier } from '../backbone/classifier/checkpoint';
 import { exportClassifier } from './classifier/export_classifier';
 import { OnnxExportError } from './onnx/export_error';
 import { checkOpsetRange } from './onnx/opsets';
+import { loadDetector } from '../detection/detector';
+import { testTransforms } from '../detection/transforms';
+import { exportDetector } from './detector/export_detector';
 
 export const EXPORT_FORMATS = ['onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -39,13 +42,22 @@ async function classifierExporter(weights: string, _meta: string | null, o: Chec
   }
 }
 
-const notYet = (kind: string): Exporter => async (_w, meta) => {
-  throw new OnnxExportError(`${meta}: a ${kind} checkpoint; ${kind} export is not supported yet (resdet export takes classifier checkpoints for now)`);
-};
+async function detectorExporter(weights: string, _meta: string | null, o: CheckpointExportOptions): Promise<ExportedModel> {
+  const detector = await loadDetector(weights);
+  try {
+    const source = path.basename(resolveCheckpoint(weights).model);
+    const m = detector.config.model;
+    const info = { layout: m.type ?? 'c4', arch: m.arch, classes: detector.classes, transform: testTransforms(detector.config) };
+    const bytes = exportDetector(detector.model, info, { opset: o.opset, source });
+    return { kind: 'detector', bytes, summary: `Faster R-CNN ${info.layout} (${m.arch}) detector, ${info.classes.names.length} classes` };
+  } finally {
+    detector.dispose();
+  }
+}
 
 const EXPORTERS: Record<string, Exporter> = {
   classifier: classifierExporter,
-  detector: notYet('detector'),
+  detector: detectorExporter,
 };
 
 /** The checkpoint's kind: its metadata's, or 'classifier' for weights without metadata (torchvision files, with --arch). */
@@ -58,7 +70,7 @@ export async function checkpointKind(weights: string): Promise<{ kind: string; m
 export async function exportCheckpoint(weights: string, o: CheckpointExportOptions = {}): Promise<ExportedModel> {
   const { kind, meta } = await checkpointKind(weights);
   const exporter = EXPORTERS[kind];
-  if (!exporter) throw new OnnxExportError(`${meta}: a '${kind}' checkpoint, which resdet cannot export (it exports classifier checkpoints)`);
+  if (!exporter) throw new OnnxExportError(`${meta}: a '${kind}' checkpoint, which resdet cannot export (it exports classifier and detector checkpoints)`);
   if (o.opset !== undefined) checkOpsetRange(o.opset);
   return exporter(weights, meta, o);
 }

@@ -6,7 +6,7 @@
  */
 import { onnx } from 'onnx-proto';
 import { AttributeValue, attribute } from './attributes';
-import { floatTensor, int64Tensor } from './tensor_proto';
+import { FLOAT, floatTensor, int64Tensor } from './tensor_proto';
 import { Dim, floatValueInfo } from './value_info';
 import { opForm } from './opsets';
 
@@ -36,8 +36,8 @@ export class OnnxGraph {
   }
 
   /** Declares `value`, a node's output, a graph output (name that node's output with `node(…, outputName)`). */
-  output(value: string, dims: Dim[], docString?: string): void {
-    this.outputs.push(floatValueInfo(value, dims, docString));
+  output(value: string, dims: Dim[], docString?: string, elemType: number = FLOAT): void {
+    this.outputs.push(floatValueInfo(value, dims, docString, elemType));
   }
 
   /** A float32 initializer; returns its value. */
@@ -71,6 +71,25 @@ export class OnnxGraph {
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
     return out;
+  }
+
+  /**
+   * A node with several outputs (TopK: values and indices); returns them. Names as `node`, the outputs
+   * suffixed with their position.
+   */
+  nodeOutputs(op: string, inputs: string[], count: number, attrs: Record<string, AttributeValue> = {}, name = op.toLowerCase()): string[] {
+    opForm(op);
+    const nodeName = this.uniqueName(name);
+    const outs = Array.from({ length: count }, (_, i) => this.uniqueName(`${nodeName}.out${i}`));
+    this.opsUsed.add(op);
+    this.nodes.push({ name: nodeName, opType: op, input: inputs, output: outs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    return outs;
+  }
+
+  /** Records a form the graph needs beyond its ops' own (an OPS key such as 'RoiAlign(half_pixel)'), for the opset check. */
+  needs(form: string): void {
+    opForm(form);
+    this.opsUsed.add(form);
   }
 
   /** The ops the graph uses so far. */

@@ -11,10 +11,10 @@ function dimension(d: Dim): onnx.TensorShapeProto.IDimension {
   return typeof d === 'number' ? { dimValue: d } : { dimParam: d };
 }
 
-export function floatValueInfo(name: string, dims: Dim[], docString?: string): onnx.IValueInfoProto {
+export function floatValueInfo(name: string, dims: Dim[], docString?: string, elemType: number = FLOAT): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map(dimension) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map(dimension) } } },
     ...(docString ? { docString } : {}),
   };
 }
