@@ -7,6 +7,7 @@
 import { OnnxGraph } from '../onnx/graph_builder';
 import { int } from '../onnx/attributes';
 import { TwoMlpHead, FpnRoiHeads } from '../../detection/modeling/roi_heads_fpn';
+import type { BoxPredictor } from '../../detection/modeling/roi_heads';
 import { CANONICAL_SCALE } from '../../detection/ops/multi_scale_roi_align';
 import { linearNodes, convNormActNodes } from './conv_nodes';
 import { fconst, reshape } from './graph_ops';
@@ -50,8 +51,11 @@ function boxHeadNodes(g: OnnxGraph, heads: FpnRoiHeads, pooled: string): string 
   return linearNodes(g, head.fc, flatten(convs), 'roi_heads.box_head.fc', true);
 }
 
-export function fpnRoiHeadsNodes(g: OnnxGraph, heads: FpnRoiHeads, features: string[], rois: string, opset: number): { logits: string; deltas: string } {
-  const x = boxHeadNodes(g, heads, multiScalePoolNodes(g, heads, features, rois, { opset, cfg: heads.cfg }));
-  const p = heads.boxPredictor;
+/** The sibling layers (both layouts): class logits [R, K+1] and deltas [R, 4(K+1)] of features [R, D]. */
+export function predictorNodes(g: OnnxGraph, p: BoxPredictor, x: string): { logits: string; deltas: string } {
   return { logits: linearNodes(g, p.clsScore, x, 'roi_heads.box_predictor.cls_score'), deltas: linearNodes(g, p.bboxPred, x, 'roi_heads.box_predictor.bbox_pred') };
+}
+
+export function fpnRoiHeadsNodes(g: OnnxGraph, heads: FpnRoiHeads, features: string[], rois: string, opset: number): { logits: string; deltas: string } {
+  return predictorNodes(g, heads.boxPredictor, boxHeadNodes(g, heads, multiScalePoolNodes(g, heads, features, rois, { opset, cfg: heads.cfg })));
 }
