@@ -42,7 +42,9 @@ async function classifierExporter(weights: string, _meta: string | null, o: Chec
   }
 }
 
-async function detectorExporter(weights: string, _meta: string | null, o: CheckpointExportOptions): Promise<ExportedModel> {
+async function detectorExporter(weights: string, metaFile: string | null, o: CheckpointExportOptions): Promise<ExportedModel> {
+  const meta = await readCheckpointMeta(metaFile!);
+  if (!meta.classes || !meta.config) throw new OnnxExportError(`${metaFile}: a detector checkpoint without its classes and config, which resdet needs to rebuild the model`);
   const detector = await loadDetector(weights);
   try {
     const source = path.basename(resolveCheckpoint(weights).model);

@@ -4,7 +4,8 @@
  * demo detector (R18 quarter width FPN, configs/demo.yaml) with the legacy RoIAlign, with aligned RoIAlign
  * (opset 16, 'half_pixel') and with RoIPool (MaxRoiPool), and for a ResNet-50 FPN (configs/
  * faster_rcnn_R_50_FPN_coco.yaml, 80 classes, at a 320-pixel short side to keep the test short); the C4 layout
- * on the demo's trunk, also with BGR mean-only normalisation, the paper's anchors and torchvision's resize rule.
+ * on the demo's trunk, also with BGR mean-only normalisation, the paper's anchors and torchvision's resize rule;
+ * the FPN v2 pieces (batch norm in the pyramid, two RPN convolutions, conv+fc box head, torchvision's anchor strides).
  * Weights are random with calibrated batch norm; the images are smaller than the test size (resdet enlarges
  * them bilinearly, as the graph does), but for one image of the 'torch-bilinear' resize, which shrinks. Every exported file passes `onnx.checker.check_model(full_check=True)`.
  */
@@ -27,7 +28,17 @@ const SPECS: DetectorSpec[] = [
     // BGR mean-only normalisation, the paper's anchors, torchvision's resize rule and bilinear shrinking (the second image shrinks)
     sets: [LOW_THRESH, 'model.type=c4', 'model.roiHeads.resolution=14', 'data.normalization=msra', 'model.rpn.anchorStyle=py-faster-rcnn', 'data.resize=torch-bilinear'],
     images: [[200, 150], [300, 420]],
+    // unscaled pixels make large features: the class weights as initialised already spread the scores
+    classWeightScale: 1,
     seed: 8,
+  },
+  {
+    name: 'demo-fpn-v2',
+    ...DEMO,
+    // torchvision's fasterrcnn_resnet50_fpn_v2 pieces: batch norm in the pyramid, two RPN convolutions, the conv+fc box head; its anchor strides and resize
+    sets: [LOW_THRESH, 'model.fpn.norm=bn', 'model.rpn.convDepth=2', 'model.roiHeads.boxHead=convfc', 'model.rpn.anchorStrides=torchvision', 'data.resize=torch-bilinear'],
+    images: [[200, 150], [170, 230]],
+    seed: 11,
   },
   {
     name: 'r50-fpn',
