@@ -1,7 +1,8 @@
 /**
  * A trained detector for Node programs: `loadDetector(checkpoint)` rebuilds the model from a checkpoint's
  * config and class map (either layout, `model.type`), and `detect(path)` runs the test transforms and returns detections in the image's
- * original pixels with class names and the dataset's category ids.
+ * original pixels with class names and the dataset's category ids. `loadDetector(path, { engine: 'onnxruntime' })`
+ * runs the ONNX export of the checkpoint (or a .onnx file) on ONNX Runtime instead, with the same results.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -78,12 +79,41 @@ export function toDetections(d: ImageDetections, classes: ClassMap): Detection[]
   }));
 }
 
+export const DETECTOR_ENGINES = ['tfjs', 'onnxruntime'] as const;
+export type DetectorEngine = (typeof DETECTOR_ENGINES)[number];
+
+/** What both engines' detectors offer: the tfjs Detector and the ONNX Runtime one (export/runtime/onnx_detector.ts). */
+export interface ObjectDetector {
+  readonly classes: ClassMap;
+  detect(file: string, scoreThresh?: number): Promise<Detection[]>;
+  detectFiles(files: string[], opts?: { quiet?: boolean; skipped?: SkippedImages }): Promise<ImageDetections[]>;
+  dispose(): void;
+}
+
+export interface LoadDetectorOptions {
+  sets?: string[];
+  /** 'tfjs' (default) or 'onnxruntime': the checkpoint exported to ONNX (cached next to it), or a .onnx file */
+  engine?: DetectorEngine;
+  /** onnxruntime: opset of the on-the-fly export */
+  opset?: number;
+  /** onnxruntime: told what happened to the on-the-fly export */
+  onNote?: (message: string) => void;
+}
+
 /**
  * `sets`: `key=value` overrides of the checkpoint's own config (validated like `--set`), e.g. inference settings
  * (`model.rpn.postNmsTopNTest=…`, `model.roiHeads.scoreThresh=…`); architecture keys that no longer fit the
  * weights fail with the list of mis-shaped tensors.
  */
-export async function loadDetector(checkpoint: string, opts: { sets?: string[] } = {}): Promise<Detector> {
+export async function loadDetector(checkpoint: string, opts?: LoadDetectorOptions & { engine?: 'tfjs' }): Promise<Detector>;
+export async function loadDetector(checkpoint: string, opts: LoadDetectorOptions): Promise<ObjectDetector>;
+export async function loadDetector(checkpoint: string, opts: LoadDetectorOptions = {}): Promise<ObjectDetector> {
+  if (opts.engine === 'onnxruntime') {
+    // loaded when asked for: the exporter itself loads detectors through this module
+    const { loadOnnxDetector } = require('../export/runtime/load_onnx_detector') as typeof import('../export/runtime/load_onnx_detector');
+    return loadOnnxDetector(checkpoint, opts);
+  }
+  if (/\.onnx$/i.test(checkpoint)) throw new CheckpointError(`${checkpoint}: an ONNX model runs on the onnxruntime engine (engine 'onnxruntime'), not tfjs`);
   const ck = resolveCheckpoint(checkpoint);
   if (!ck.meta) throw new CheckpointError(`${checkpoint}: not a resdet detector checkpoint (no metadata beside it)`);
   const meta = await readCheckpointMeta(ck.meta);

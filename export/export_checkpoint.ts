@@ -20,6 +20,8 @@ export interface CheckpointExportOptions {
   /** the architecture of torchvision weights (a resdet checkpoint names its own) */
   arch?: string;
   opset?: number;
+  /** detectors: `key=value` overrides of the checkpoint's config (inference settings), as `predict --set` */
+  sets?: string[];
 }
 
 export interface ExportedModel {
@@ -45,7 +47,7 @@ async function classifierExporter(weights: string, _meta: string | null, o: Chec
 async function detectorExporter(weights: string, metaFile: string | null, o: CheckpointExportOptions): Promise<ExportedModel> {
   const meta = await readCheckpointMeta(metaFile!);
   if (!meta.classes || !meta.config) throw new OnnxExportError(`${metaFile}: a detector checkpoint without its classes and config, which resdet needs to rebuild the model`);
-  const detector = await loadDetector(weights);
+  const detector = await loadDetector(weights, { sets: o.sets });
   try {
     const source = path.basename(resolveCheckpoint(weights).model);
     const m = detector.config.model;

@@ -1,16 +1,17 @@
 /**
- * `resdet predict --weights CKPT IMAGES_OR_DIR... --out DIR`: detections as a COCO results file
+ * `resdet predict --weights CKPT IMAGES_OR_DIR... --out DIR [--engine onnxruntime]`: detections as a COCO results file
  * (`DIR/detections.json`, original-image pixels, image ids, file names) and the images with labelled boxes drawn
  * (datasets/detection/drawn_paths.ts: never over an input, unique names). Unreadable images are skipped and said
  * (datasets/detection/skipped_images.ts); none readable is an error.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { action, collect, numFlag, UsageError } from '../errors';
 import { initBackend } from '../../engine/backend';
 import { atomicWrite } from '../../engine/atomic_write';
-import { Detector, loadDetector } from '../../detection/detector';
+import { DETECTOR_ENGINES, DetectorEngine, loadDetector, ObjectDetector } from '../../detection/detector';
+import { opsetFlag } from './export';
 import { ImageDetections, toCocoResults } from '../../detection/inference';
 import { gatherDetections } from '../../detection/sharded_detection';
 import { processWorld, World } from '../../engine/distributed/world';
@@ -32,6 +33,8 @@ interface Flags {
   cocoIds?: string;
   backend?: string;
   quiet?: boolean;
+  engine?: DetectorEngine;
+  opset?: number;
 }
 
 function expandInputs(inputs: string[]): string[] {
@@ -80,7 +83,7 @@ interface Share {
  * This process's share of the files (all of them when it runs alone; engine/distributed/shard.ts) detected, with
  * the detections above the threshold and their image ids, and drawn unless --no-draw.
  */
-async function detectShare(world: World, detector: Detector, share: Share, f: Flags): Promise<ImageDetections[]> {
+async function detectShare(world: World, detector: ObjectDetector, share: Share, f: Flags): Promise<ImageDetections[]> {
   const mine = shardOf(share.files, world);
   const found = await detector.detectFiles(mine, { quiet: f.quiet || world.rank !== 0, skipped: share.skipped });
   const dets = found.map((d) => ({ ...aboveThreshold(d, f.scoreThresh), imageId: share.ids.get(d.file)! }));
@@ -116,6 +119,8 @@ export function predictCommand(): Command {
     .option('--no-draw', 'do not write images with boxes drawn')
     .option('--coco-ids <file>', "COCO instances file (or COCO dataset folder) whose image ids to use, matched by file_name (default: 1..N in input order)")
     .option('--set <key=value>', "override a key of the checkpoint's config, e.g. model.roiHeads.nmsThresh=0.6 (repeatable)", collect, [])
+    .addOption(new Option('--engine <name>', 'tfjs, or onnxruntime: the checkpoint exported to ONNX (cached next to it) on ONNX Runtime (default: onnxruntime for a .onnx file, else tfjs)').choices([...DETECTOR_ENGINES]))
+    .option('--opset <n>', 'ONNX opset of the on-the-fly export (--engine onnxruntime)', opsetFlag)
     .addOption(backendOption())
     .option('--quiet', 'no progress output')
     .action(
@@ -123,8 +128,11 @@ export function predictCommand(): Command {
         const files = expandInputs(inputs);
         const drawn = f.draw ? drawnPaths(files, f.out) : [];
         const ids = imageIds(files, f.cocoIds);
-        await initBackend(f.backend);
-        const detector = await loadDetector(f.weights, { sets: f.set });
+        const engine = f.engine ?? (/\.onnx$/i.test(f.weights) ? 'onnxruntime' : 'tfjs');
+        // the tfjs backend loads the checkpoint (tfjs engine, or an export to make); a .onnx file needs none
+        if (!/\.onnx$/i.test(f.weights)) await initBackend(f.backend);
+        const note = (m: string) => void (f.quiet || process.stderr.write(`${m}\n`));
+        const detector = await loadDetector(f.weights, { sets: f.set, engine, opset: f.opset, onNote: note });
         // in a job of several processes (resdet launch), each detects and draws its share, rank 0 writes the results
         const world = processWorld();
         const skipped = new SkippedImages();

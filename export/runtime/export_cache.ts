@@ -1,7 +1,7 @@
 /**
  * Exports made on the fly (`--engine onnxruntime` on a checkpoint) are kept next to the checkpoint as
  * `<checkpoint>.<key>.onnx`, the key a hash of what the export depends on: the weights file's and metadata's
- * bytes, the architecture asked for, the opset and resdet's version. A changed checkpoint (a run that went on
+ * bytes, the architecture asked for, the opset, a detector's config overrides and resdet's version. A changed checkpoint (a run that went on
  * training, a file replaced) has another key, so it is exported again and the stale file of that checkpoint
  * removed. Where the folder cannot be written the export is used without being kept.
  */
@@ -32,7 +32,7 @@ async function hashFile(hash: crypto.Hash, file: string): Promise<void> {
 export async function exportKey(weights: string, o: CheckpointExportOptions): Promise<string> {
   const ck = resolveCheckpoint(weights);
   const hash = crypto.createHash('sha256');
-  hash.update(JSON.stringify({ arch: o.arch ?? null, opset: o.opset ?? DEFAULT_OPSET, resdet: resdetVersion() }));
+  hash.update(JSON.stringify({ arch: o.arch ?? null, opset: o.opset ?? DEFAULT_OPSET, resdet: resdetVersion(), ...(o.sets?.length ? { sets: o.sets } : {}) }));
   for (const f of [ck.model, ck.meta]) if (f) await hashFile(hash, f);
   return hash.digest('hex').slice(0, 16);
 }
