@@ -170,7 +170,7 @@ describe('bad input: one line naming the file and the problem, exit code 2', () 
   };
   const out = () => path.join(tempDir('export-bad'), 'm.onnx');
 
-  test('a detector checkpoint: detector export is not supported yet', () => {
+  test('a detector checkpoint without its classes and config cannot be exported', () => {
     const det = path.join(tmp, 'detector');
     fs.mkdirSync(det);
     fs.writeFileSync(path.join(det, 'step-0000004.json'), JSON.stringify({ format: 'resdet-checkpoint', version: 1, kind: 'detector', step: 4 }));
@@ -178,7 +178,7 @@ describe('bad input: one line naming the file and the problem, exit code 2', () 
     fs.writeFileSync(path.join(det, 'last_checkpoint'), 'step-0000004\n');
     const o = out();
     expectOneLine(runCli(['export', '--weights', det, '--format', 'onnx', '--out', o]),
-      `resdet: error: ${path.join(det, 'step-0000004.json')}: a detector checkpoint; detector export is not supported yet`);
+      `resdet: error: ${path.join(det, 'step-0000004.json')}: a detector checkpoint without its classes and config, which resdet needs to rebuild the model`);
     expect(fs.existsSync(o)).toBe(false);
     expectOneLine(runCli(['classify', 'predict', '--weights', det, '--engine', 'onnxruntime', images[0]]),
       `resdet: error: ${path.join(det, 'step-0000004.json')}: a detector checkpoint, not a classifier`);
