@@ -16,6 +16,7 @@ import { exportCommand } from './commands/export';
 import { launchCommand } from './commands/launch';
 import { refusedInJob } from './job';
 import { beforeFailing } from '../engine/distributed/world';
+import { serveCommand } from './commands/serve';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json');
 
@@ -38,6 +39,7 @@ export function resdetProgram(): Command {
   program.addCommand(reproduceCommand());
   program.addCommand(reportCommand());
   program.addCommand(exportCommand());
+  program.addCommand(serveCommand());
   program.addCommand(launchCommand());
 
   // in a job of several processes (resdet launch, mpirun), only the commands that share their work run

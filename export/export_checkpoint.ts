@@ -13,7 +13,7 @@ import { loadDetector } from '../detection/detector';
 import { testTransforms } from '../detection/transforms';
 import { exportDetector } from './detector/export_detector';
 
-export const EXPORT_FORMATS = ['onnx'] as const;
+export const EXPORT_FORMATS = ['onnx', 'web'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface CheckpointExportOptions {
