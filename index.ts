@@ -82,7 +82,8 @@ export { FasterRcnnFpn } from './detection/modeling/faster_rcnn_fpn';
 export { FeaturePyramidNetwork, FpnBackbone } from './detection/modeling/fpn';
 export { buildDetectorModel } from './detection/modeling/detector_model';
 export type { DetectorModel, DetectorModelConfig, DetectorLosses, DetectorType } from './detection/modeling/detector_model';
-export { loadDetector, Detector } from './detection/detector';
+export { loadDetector, Detector, DETECTOR_ENGINES } from './detection/detector';
+export type { ObjectDetector, DetectorEngine, LoadDetectorOptions } from './detection/detector';
 export type { Detection } from './detection/detector';
 export { TORCHVISION_DETECTORS, torchvisionDetector, FASTERRCNN_RESNET50_FPN } from './detection/torchvision_detectors';
 export type { TorchvisionDetectorSpec } from './detection/torchvision_detectors';
@@ -98,6 +99,8 @@ export type { ImageClassifier, ClassScore } from './backbone/classifier/predict'
 export { loadImageClassifier, CLASSIFIER_ENGINES } from './export/runtime/load_image_classifier';
 export type { ClassifierEngine, ImageClassifierOptions } from './export/runtime/load_image_classifier';
 export { OnnxClassifier } from './export/runtime/onnx_classifier';
+export { OnnxDetector } from './export/runtime/onnx_detector';
+export { exportDetector } from './export/detector/export_detector';
 export { OnnxRuntimeError } from './export/runtime/onnxruntime';
 export { cachedExport } from './export/runtime/export_cache';
 export { exportCheckpoint, EXPORT_FORMATS } from './export/export_checkpoint';

@@ -3,14 +3,15 @@
  * passes it, its metadata carries the class map), and `resdet predict --engine onnxruntime` — on the checkpoint
  * (exported on the fly, cached next to it, reused) or on the `.onnx` file — writes the same detections.json as
  * the tfjs engine: ≥ 99% of its detections (same category, IoU ≥ 0.99, score within 1e-3), both ways; `--set`
- * overrides reach the export. Bad input — an opset too old for the graph (naming the ops), a detector
+ * overrides reach the export; the library's `loadDetector(path, { engine: 'onnxruntime' })` agrees with tfjs. Bad input — an opset too old for the graph (naming the ops), a detector
  * checkpoint that is no model, a classifier given to predict — ends in one line, exit code 2.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { runCli } from '../helpers/cli';
+import { execFileSync } from 'child_process';
+import { runCli, ROOT } from '../helpers/cli';
 import { tempDir } from '../helpers/temp_dir';
-import { detectorReference, DetectorReference, iou } from '../helpers/detector_reference';
+import { detectorReference, DetectorReference, iou, reproduced } from '../helpers/detector_reference';
 import { checkOnnxFiles, makeClassifierCheckpoint } from '../helpers/onnx_reference';
 import { requires, PYTHON } from '../helpers/requirements';
 import { readMetadata } from '../../export/onnx/model_proto';
@@ -77,6 +78,27 @@ test('--set overrides reach the on-the-fly export', () => {
   expect(tfjs.length).toBeLessThanOrEqual(14);
   expect(ort.length).toBe(tfjs.length);
   expect(found(tfjs, ort)).toBe(1);
+});
+
+test('the library: loadDetector(path, { engine: \'onnxruntime\' }) detects what the tfjs Detector does', () => {
+  // ONNX Runtime does not run inside jest's sandbox: a plain node process uses the built package
+  const script = `
+    const r = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
+    (async () => {
+      await r.initBackend();
+      const out = {};
+      for (const engine of ['tfjs', 'onnxruntime']) {
+        const d = await r.loadDetector(process.argv[1], { engine });
+        out[engine] = await d.detect(process.argv[2], 0.2);
+        d.dispose();
+      }
+      process.stdout.write(JSON.stringify(out));
+    })().catch((e) => { console.error(e.stack); process.exit(1); });`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script, demo.checkpoint, demo.files[0]], { encoding: 'utf8', timeout: 300_000 }));
+  expect(out.tfjs.length).toBeGreaterThan(20);
+  expect(out.onnxruntime.length).toBe(out.tfjs.length);
+  expect(reproduced(out.tfjs, out.onnxruntime)).toBeGreaterThanOrEqual(0.99);
+  expect(out.onnxruntime[0].className).toBe(out.tfjs[0].className);
 });
 
 describe('bad input: one line, exit 2', () => {
