@@ -4,7 +4,7 @@
  * (exported on the fly, cached next to it, reused) or on the `.onnx` file — writes the same detections.json as
  * the tfjs engine: ≥ 99% of its detections (same category, IoU ≥ 0.99, score within 1e-3), both ways; `--set`
  * overrides reach the export; the library's `loadDetector(path, { engine: 'onnxruntime' })` agrees with tfjs. Bad input — an opset too old for the graph (naming the ops), a detector
- * checkpoint that is no model, a classifier given to predict — ends in one line, exit code 2.
+ * checkpoint that is no model, a classifier given to predict or to the web export — ends in one line, exit code 2.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -123,5 +123,8 @@ describe('bad input: one line, exit 2', () => {
     const file = path.join(tmp, 'classifier.onnx');
     expect(runCli(['export', '--weights', weights, '--format', 'onnx', '--out', file]).code).toBe(0);
     expectOneLine(runCli(['predict', '--weights', file, '--out', path.join(tmp, 'x'), ...demo.files]), `${file}: a resdet classifier model, not a detector`);
+    const page = path.join(tmp, 'classifier-web');
+    expectOneLine(runCli(['export', '--weights', weights, '--format', 'web', '--out', page]), `${weights}: --format web shows detectors, and this is a classifier`);
+    expect(fs.existsSync(page)).toBe(false);
   });
 });

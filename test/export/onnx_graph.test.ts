@@ -78,8 +78,8 @@ test('a tensor whose data does not fill its dims is refused', () => {
 
 test('an op the writer does not know is refused, naming it', () => {
   const g = new OnnxGraph('g');
-  expect(() => g.node('NonMaxSuppression', ['a'])).toThrow(OnnxExportError);
-  expect(() => g.node('NonMaxSuppression', ['a'])).toThrow(/ONNX op NonMaxSuppression is not supported by resdet's writer \(it writes Conv, Relu/);
+  expect(() => g.node('LSTM', ['a'])).toThrow(OnnxExportError);
+  expect(() => g.node('LSTM', ['a'])).toThrow(/ONNX op LSTM is not supported by resdet's writer \(it writes Conv, Relu/);
 });
 
 describe('opsets', () => {
@@ -106,4 +106,22 @@ describe('opsets', () => {
     g.node('Pad', [g.input('x', [1]), g.int64Initializer('p', [2], [0, 0])], {}, 'pad');
     expect(() => encodeModel(g, { opset: 10, producerVersion: '0' })).toThrow(/--opset 10 is too old for this graph, which needs opset 11: Pad/);
   });
+});
+
+test('a node with several outputs (TopK) and a form a graph needs beyond its ops (aligned RoiAlign) are encoded and checked', () => {
+  const g = new OnnxGraph('g');
+  const x = g.input('x', ['N']);
+  const k = g.int64Initializer('k', [1], [2]);
+  const [values, indices] = g.nodeOutputs('TopK', [x, k], 2, { axis: int(0) }, 'top');
+  expect([values, indices]).toEqual(['top.out0', 'top.out1']);
+  g.output(values, [2]);
+  g.output(indices, [2], 'indices', onnx.TensorProto.DataType.INT64);
+  const model = onnx.ModelProto.decode(encodeModel(g, { opset: 17, producerVersion: 't' }));
+  expect(model.graph!.node[0].output).toEqual(['top.out0', 'top.out1']);
+  expect(model.graph!.output[1].type!.tensorType!.elemType).toBe(onnx.TensorProto.DataType.INT64);
+  g.needs('RoiAlign(half_pixel)');
+  expect(() => encodeModel(g, { opset: 15, producerVersion: 't' })).toThrow(
+    "--opset 15 is too old for this graph, which needs opset 16: RoiAlign(half_pixel) (coordinate_transformation_mode 'half_pixel', resdet's aligned RoIAlign, opset 16)",
+  );
+  expect(() => g.needs('Nothing(like_this)')).toThrow(OnnxExportError);
 });
