@@ -201,8 +201,8 @@ describe('bad input: one line naming the file and the problem, exit code 2', () 
 
   test('an unknown architecture, an unknown format, a missing --out', () => {
     expectOneLine(runCli(['export', '--weights', run, '--arch', 'resnet19', '--format', 'onnx', '--out', out()]), "unknown architecture 'resnet19'");
-    expectOneLine(runCli(['export', '--weights', run, '--format', 'tflite', '--out', out()]), /'tflite' is invalid\. Allowed choices are onnx/);
-    expectOneLine(runCli(['export', '--weights', run, '--format', 'onnx']), /required option '--out <file>' not specified/);
+    expectOneLine(runCli(['export', '--weights', run, '--format', 'tflite', '--out', out()]), /'tflite' is invalid\. Allowed choices are onnx, web/);
+    expectOneLine(runCli(['export', '--weights', run, '--format', 'onnx']), /required option '--out <path>' not specified/);
   });
 
   test('classify predict on a .onnx file that is not ONNX, not resdet\'s, or with --engine tfjs', () => {
