@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { trainClassifier } from '../backbone/classifier/train';
-import { ClassifierConfig } from '../backbone/classifier/config';
+import { CLASSIFIER_DEFAULTS, ClassifierConfig } from '../backbone/classifier/config';
+import { deepMerge } from '../run/config';
 import { openClassificationDataset } from '../datasets/classification';
 import { JsonlLog } from '../run/jsonl_log';
 import { InterruptedError } from '../run/interrupt';
@@ -63,7 +64,9 @@ function firstDifference(a: unknown, b: unknown, at = ''): string {
 function runState(dir: string, cfg: ClassifierConfig): 'new' | 'unfinished' | 'finished' {
   const file = path.join(dir, 'config.yaml');
   if (!fs.existsSync(file)) return 'new';
-  const diff = firstDifference(YAML.parse(fs.readFileSync(file, 'utf8')), JSON.parse(JSON.stringify(cfg)));
+  // read through the defaults: a key added to resdet since that run, at its default, is the same recipe
+  const stored = deepMerge(CLASSIFIER_DEFAULTS, YAML.parse(fs.readFileSync(file, 'utf8')));
+  const diff = firstDifference(stored, JSON.parse(JSON.stringify(cfg)));
   if (diff) throw new ReproduceError(`${dir} holds a run with another recipe (${diff}): use another --out or delete that folder`);
   return fs.existsSync(path.join(dir, 'metrics.json')) ? 'finished' : 'unfinished';
 }

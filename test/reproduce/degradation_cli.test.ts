@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import sharp from 'sharp';
 import { runCli } from '../helpers/cli';
 import { requires } from '../helpers/requirements';
@@ -88,6 +89,18 @@ requires('fashion-mnist', 'native').describe('resdet reproduce degradation on Fa
     expect(again.stdout).toMatch(/trained 0 runs, kept 2 finished ones/);
     expect(fs.statSync(ck).mtimeMs).toBe(before);
     expect(readJson(path.join(out, 'results.json')).runs).toEqual(runsBefore);
+  });
+
+  test('a run written before a config key existed (the key at its default) is the same recipe, kept', () => {
+    const file = path.join(out, 'resnet20-s0', 'config.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    const cfg = YAML.parse(original);
+    expect(cfg.model.batchNorm).toBe('train'); // the default; runs made before the key existed lack it
+    delete cfg.model.batchNorm;
+    fs.writeFileSync(file, YAML.stringify(cfg));
+    const again = runCli(['reproduce', 'degradation', '--out', out, '--nets', 'plain20,resnet20', '--seeds', '0', ...TINY], NATIVE);
+    fs.writeFileSync(file, original);
+    expect([again.code, again.stderr]).toEqual([0, expect.stringMatching(/\[2\/2\] resnet20-s0: finished earlier, kept/)]);
   });
 
   test('a folder holding a run of another budget is refused, exit 2', () => {
