@@ -1,5 +1,7 @@
 /** `resdet doctor`: which backends this installation can use (and why not), thread counts, versions. */
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action } from '../errors';
@@ -14,13 +16,21 @@ interface Row {
   detail: string;
 }
 
+/** A package's version from its package.json, found from its entry point (some packages' exports hide the file). */
 function version(pkg: string): string {
+  let dir: string;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(`${pkg}/package.json`).version as string;
+    dir = path.dirname(require.resolve(pkg));
   } catch {
     return 'not installed';
   }
+  for (; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (json.name === pkg) return json.version ?? 'unknown';
+  }
+  return 'unknown';
 }
 
 function tfjsNode(mod: string): Row {
@@ -83,6 +93,9 @@ export function doctorCommand(): Command {
           '@tensorflow/tfjs': version('@tensorflow/tfjs'),
           '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
           onednn: nativeAddon()?.info().onednn ?? null,
+          // the ONNX inference engines (predict --engine onnxruntime, export --format web)
+          'onnxruntime-node': version('onnxruntime-node'),
+          'onnxruntime-web': version('onnxruntime-web'),
         };
         // what auto really takes (it also checks that tfjs-node-gpu finds a GPU), and why
         await initBackend('auto');

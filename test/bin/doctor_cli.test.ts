@@ -3,7 +3,9 @@
  * thread settings and versions; as JSON with --json. Without the addon (RESDET_NATIVE_ADDON pointing nowhere)
  * native is reported unavailable with the install hint and auto falls back to wasm.
  */
-import { runCli } from '../helpers/cli';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, runCli } from '../helpers/cli';
 import { requires } from '../helpers/requirements';
 
 // RESDET_BACKEND empty: doctor reports what auto really takes (runCli pins wasm otherwise)
@@ -61,4 +63,7 @@ test('text output: one line per backend in auto order, then auto, threads, versi
   expect(lines[6]).toMatch(/^auto: .*using wasm/);
   expect(lines[7]).toMatch(/^threads: cores=\d+ /);
   expect(lines[8]).toContain(`versions: resdet ${pkg.version}, node ${process.versions.node}`);
+  // the ONNX engines' versions, as their packages say
+  expect(lines[8]).toContain(`onnxruntime-node ${require('onnxruntime-node/package.json').version}`);
+  expect(lines[8]).toContain(`onnxruntime-web ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version}`);
 });
