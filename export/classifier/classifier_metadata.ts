@@ -5,7 +5,7 @@
  * `classify predict --engine onnxruntime` needs to run a `.onnx` file by itself.
  */
 import type { ClassifierInfo } from '../../backbone/classifier/checkpoint';
-import { OnnxExportError } from '../onnx/export_error';
+import { modelInfoFromMetadata } from '../model_info';
 
 export const CLASSIFIER_KEY = 'resdet.classifier';
 
@@ -37,14 +37,5 @@ export function classifierMetadata(info: ClassifierInfo, source: string): Record
 
 /** The ClassifierInfo an exported file carries; `file` names it in the error when it carries none. */
 export function classifierInfoFromMetadata(meta: Record<string, string>, file: string): ClassifierInfo {
-  const json = meta[CLASSIFIER_KEY];
-  if (!json) {
-    const kind = meta['resdet.kind'];
-    throw new OnnxExportError(`${file}: ${kind ? `a resdet ${kind} model, not a classifier` : `no '${CLASSIFIER_KEY}' metadata: not a classifier exported by resdet export`}`);
-  }
-  try {
-    return JSON.parse(json) as ClassifierInfo;
-  } catch (e) {
-    throw new OnnxExportError(`${file}: unreadable '${CLASSIFIER_KEY}' metadata (${(e as Error).message})`);
-  }
+  return modelInfoFromMetadata<ClassifierInfo>(meta, file, 'classifier', CLASSIFIER_KEY);
 }

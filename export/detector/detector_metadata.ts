@@ -5,7 +5,7 @@
  */
 import type { ClassMap } from '../../datasets/detection/record';
 import type { TransformOptions } from '../../datasets/detection/pipeline/transforms';
-import { OnnxExportError } from '../onnx/export_error';
+import { modelInfoFromMetadata } from '../model_info';
 
 export const DETECTOR_KEY = 'resdet.detector';
 
@@ -31,14 +31,5 @@ export function detectorMetadata(info: DetectorInfo, source: string): Record<str
 
 /** The DetectorInfo an exported file carries; `file` names it in the error when it carries none. */
 export function detectorInfoFromMetadata(meta: Record<string, string>, file: string): DetectorInfo {
-  const json = meta[DETECTOR_KEY];
-  if (!json) {
-    const kind = meta['resdet.kind'];
-    throw new OnnxExportError(`${file}: ${kind ? `a resdet ${kind} model, not a detector` : `no '${DETECTOR_KEY}' metadata: not a detector exported by resdet export`}`);
-  }
-  try {
-    return JSON.parse(json) as DetectorInfo;
-  } catch (e) {
-    throw new OnnxExportError(`${file}: unreadable '${DETECTOR_KEY}' metadata (${(e as Error).message})`);
-  }
+  return modelInfoFromMetadata<DetectorInfo>(meta, file, 'detector', DETECTOR_KEY);
 }
