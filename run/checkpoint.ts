@@ -79,6 +79,8 @@ export function resolveCheckpoint(p: string): { model: string; meta: string | nu
     if (fs.existsSync(marker)) tag = fs.readFileSync(marker, 'utf8').trim();
     if (!tag || !fs.existsSync(checkpointPaths(p, tag).meta)) {
       const metas = fs.readdirSync(p).filter((f) => f.endsWith('.json') && fs.existsSync(path.join(p, f.replace(/\.json$/, '.safetensors'))));
+      // a demo folder (resdet demo): its run is in train/
+      if (!metas.length && fs.existsSync(path.join(p, 'train', 'last_checkpoint'))) return resolveCheckpoint(path.join(p, 'train'));
       if (!metas.length) throw new CheckpointError(`${p}: folder holds no resdet checkpoint (no <tag>.json + <tag>.safetensors)`);
       tag = metas.sort().at(-1)!.replace(/\.json$/, '');
     }

@@ -97,6 +97,11 @@ test('checkpoints round-trip in PyTorch layout and resolve from a run folder', a
   const r = resolveCheckpoint(dir);
   expect(r.model).toBe(path.join(dir, 'step-0000001.safetensors'));
   expect((await readCheckpointMeta(r.meta!)).step).toBe(1);
+  // a demo folder (resdet demo) resolves to the run in its train/
+  const demo = tmp();
+  fs.cpSync(dir, path.join(demo, 'train'), { recursive: true });
+  fs.writeFileSync(path.join(demo, 'train', 'last_checkpoint'), 'step-0000001\n');
+  expect(resolveCheckpoint(demo).model).toBe(path.join(demo, 'train', 'step-0000001.safetensors'));
   const raw = await readSafetensors(r.model);
   expect(raw.get('conv1.weight')!.shape).toEqual([8, 3, 3, 3]); // OIHW on disk
   expect(raw.get('fc.weight')!.shape).toEqual([10, 32]);
