@@ -5,7 +5,7 @@
  * errors are its unmatched detections scoring >= t plus its boxes whose matching detection scores < t (or that
  * nothing matched). The page's slider recomputes them from these fields alone.
  */
-import { matchDetections } from '../../eval/analysis/coco_matches';
+import { byScoreDescending, matchDetections } from '../../eval/analysis/coco_matches';
 import { CocoDetections, CocoGroundTruth } from '../../eval/coco/coco_types';
 
 export const MATCH_IOU = 0.5;
@@ -52,11 +52,11 @@ export function galleryImages(g: CocoGroundTruth, r: CocoDetections, images: Ima
     const im = info.get(id);
     return { file: im?.path ?? im?.file_name ?? String(id), imageId: id, width: im?.width ?? 0, height: im?.height ?? 0, gt: [], dets: [] };
   });
-  const { gt, dt } = { gt: g.gt, dt: r.dt };
+  const gt = g.gt;
+  const dt = r.dt;
   const foundBy = new Float64Array(gt.count).fill(-1);
   const { matchedGt } = matchDetections(g, dt, MATCH_IOU);
-  const order = Array.from({ length: dt.count }, (_, i) => i).sort((a, b) => dt.score[b] - dt.score[a] || a - b);
-  for (const d of order) {
+  for (const d of byScoreDescending(dt)) {
     const status = detStatus(matchedGt[d], gt.crowd);
     if (status === DetStatus.Matched) foundBy[matchedGt[d]] = dt.score[d];
     out[dt.image[d]].dets.push([round(dt.x[d]), round(dt.y[d]), round(dt.w[d]), round(dt.h[d]), dt.category[d], Math.round(dt.score[d] * 1e4) / 1e4, status]);
