@@ -16,12 +16,14 @@ import { pct } from './seed_stats';
 import { transferMarkdown } from './transfer_report';
 import { TransferResults } from './transfer_results';
 import { Budget, budgetTag, longerBudgetsSection } from './longer_budgets';
+import { mergeBudgets } from './merge_budgets';
+import { writeFig6 } from './fig6';
 
 export interface ReportOptions {
   /** results.json files or the folders holding them */
   degradation?: string;
   transfer?: string;
-  /** results.json files (or folders) of the degradation recipe at longer budgets: "what was tried" */
+  /** results.json files (or folders) of the degradation recipe at longer budgets: "what was tried"; sweeps of one budget merge */
   longer?: string[];
   /** the markdown file; figures and results go to <its folder>/reproduction/ */
   out: string;
@@ -55,12 +57,23 @@ async function copyAssets(src: { results: ReproductionResults; dir: string }, as
   return `${ASSETS}/${name}`;
 }
 
+/**
+ * The longer budgets, sweeps of the same budget merged (seeds run into separate folders); each written beside
+ * the report as degradation-<tag>-results.json with its Fig. 6 drawn from it as fig6-<tag>.png.
+ */
 async function longerBudgets(paths: string[], assets: string): Promise<Budget[]> {
-  const out: Budget[] = [];
-  for (const p of paths) {
+  const sweeps = paths.map((p) => {
     const b = load(p, 'degradation');
     if (!b) throw new ReproduceError(`${resultsFile(p)}: no such results file`);
-    out.push({ results: b.results, figure: await copyAssets(b, assets, 'degradation', 'fig6.png', budgetTag(b.results)) });
+    return { results: b.results, file: resultsFile(p) };
+  });
+  const out: Budget[] = [];
+  for (const results of mergeBudgets(sweeps)) {
+    const tag = budgetTag(results);
+    fs.mkdirSync(assets, { recursive: true });
+    await atomicWrite(path.join(assets, `degradation-${tag}-results.json`), [Buffer.from(JSON.stringify(results, null, 1) + '\n')]);
+    await writeFig6(results, path.join(assets, `fig6-${tag}.png`));
+    out.push({ results, figure: `${ASSETS}/fig6-${tag}.png` });
   }
   return out;
 }

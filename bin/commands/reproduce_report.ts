@@ -8,7 +8,7 @@ export function reproduceReportCommand(): Command {
     .description('write bench/REPRODUCTION.md (tables, figures, verdicts) from the reproductions\' results.json files')
     .option('--degradation <path>', 'results.json of `reproduce degradation`, or its folder', 'runs/repro-deg')
     .option('--transfer <path>', 'results.json of `reproduce transfer`, or its folder (missing: "not run yet")', 'runs/repro-transfer')
-    .option('--longer <paths>', 'comma-separated results.json files (or folders) of the degradation recipe at longer budgets, shown as what was tried', (v: string) => v.split(',').filter(Boolean))
+    .option('--longer <paths>', 'comma-separated results.json files (or folders) of the degradation recipe at longer budgets, shown as what was tried; sweeps of the same budget (e.g. seeds run into separate folders) are read as one', (v: string) => v.split(',').filter(Boolean))
     .option('--out <file>', 'the markdown file (figures and results go to reproduction/ beside it)', 'bench/REPRODUCTION.md')
     .action(
       action(async (f: { degradation: string; transfer: string; longer?: string[]; out: string }) => {

@@ -163,7 +163,7 @@ test('when the deeper ResNet trails, the verdict says where it stood at the firs
   );
 });
 
-test('--longer: the same recipe at longer budgets, each with its final errors, verdicts and copied figure', async () => {
+test('--longer: the same recipe at longer budgets, each with its final errors, verdicts and figure', async () => {
   const main = await writeSweep(degradation({ plain20: [[0.05, 0.08]], plain56: [[0.12, 0.14]], resnet20: [[0.06, 0.09]], resnet56: [[0.09, 0.1]] }));
   const long = { ...degradation({ resnet20: [[0.04, 0.05]], resnet56: [[0.03, 0.045]] }), epochs: 8, iterations: 400, command: 'resdet reproduce degradation --epochs 8' };
   const longer = await writeSweep(long);
@@ -183,4 +183,33 @@ test('--longer: the same recipe at longer budgets, each with its final errors, v
   expect(fs.readdirSync(path.join(bench, 'reproduction')).sort()).toEqual(['degradation-8ep-results.json', 'degradation-results.json', 'fig6-8ep.png', 'fig6.png']);
   const missing = runCli(['reproduce', 'report', '--degradation', main, '--longer', path.join(main, 'nope'), '--out', path.join(bench, 'R.md')]);
   expect([missing.code, missing.stderr]).toEqual([2, `resdet: error: ${path.join(main, 'nope')}: no such results file\n`]);
+});
+
+test('--longer: sweeps of one budget run into separate folders (one per seed) are read as one, with mean and spread over the seeds', async () => {
+  const main = await writeSweep(degradation({ plain20: [[0.05, 0.08]], plain56: [[0.12, 0.14]], resnet20: [[0.06, 0.09]], resnet56: [[0.09, 0.1]] }));
+  const eight = (finals: Record<string, Array<[number, number]>>, seed: number, command: string, wall: number): ReproductionResults => {
+    const r = degradation(finals);
+    return { ...r, epochs: 8, iterations: 400, command, wall_seconds: wall, commit: `commit${seed}`, runs: r.runs.map((x) => ({ ...x, seed })) };
+  };
+  const s0 = await writeSweep(eight({ resnet20: [[0.04, 0.05]], resnet56: [[0.05, 0.06]] }, 0, 'resdet reproduce degradation --seeds 0 --epochs 8', 100));
+  const s1 = await writeSweep(eight({ resnet20: [[0.06, 0.07]], resnet56: [[0.03, 0.04]] }, 1, 'resdet reproduce degradation --seeds 1 --epochs 8', 200));
+  const bench = path.join(tmp(), 'bench');
+  const out = runCli(['reproduce', 'report', '--degradation', main, '--longer', `${s0},${path.join(s1, 'results.json')}`, '--out', path.join(bench, 'REPRODUCTION.md')]);
+  expect([out.code, out.stderr]).toEqual([0, '']);
+  const md = fs.readFileSync(path.join(bench, 'REPRODUCTION.md'), 'utf8');
+  expect(md).toContain('| 8 | 400 | resnet20 | 2 | 5.00 % (4.00–6.00) | 6.00 % (5.00–7.00) |');
+  expect(md).toContain('| 8 | 400 | resnet56 | 2 | 4.00 % (3.00–5.00) | 5.00 % (4.00–6.00) |');
+  expect(md).toContain('**8 epochs** (400 iterations; 5 min on native; `resdet reproduce degradation --seeds 0 --epochs 8`, then `resdet reproduce degradation --seeds 1 --epochs 8`):');
+  expect(md).toContain('but the seeds overlap');
+  const merged = checkResults(JSON.parse(fs.readFileSync(path.join(bench, 'reproduction', 'degradation-8ep-results.json'), 'utf8')), 'copy');
+  expect(merged.runs.map((r) => `${r.name}-s${r.seed}`)).toEqual(['resnet20-s0', 'resnet56-s0', 'resnet20-s1', 'resnet56-s1']);
+  expect([merged.commit, merged.wall_seconds]).toEqual(['commit0, commit1', 300]);
+  expect(fs.readFileSync(path.join(bench, 'reproduction', 'fig6-8ep.png')).subarray(1, 4).toString()).toBe('PNG');
+  // the same run twice, or a different recipe under the same budget: refused, naming the file
+  const twice = runCli(['reproduce', 'report', '--degradation', main, '--longer', `${s0},${s0}`, '--out', path.join(bench, 'R.md')]);
+  expect([twice.code, twice.stderr]).toEqual([2, `resdet: error: ${path.join(s0, 'results.json')}: resnet20-s0 is also in ${path.join(s0, 'results.json')}; give each run of a budget once\n`]);
+  const other = await writeSweep({ ...eight({ resnet20: [[0.06, 0.07]] }, 1, 'x', 1), recipe: 'another recipe' });
+  const differ = runCli(['reproduce', 'report', '--degradation', main, '--longer', `${s0},${other}`, '--out', path.join(bench, 'R.md')]);
+  expect(differ.code).toBe(2);
+  expect(differ.stderr).toBe(`resdet: error: ${path.join(other, 'results.json')}: cannot be read as the same budget as ${path.join(s0, 'results.json')}: recipe "another recipe" vs "the recipe"\n`);
 });
