@@ -104,6 +104,8 @@ export interface TrainingBench {
   ms: number[];
   profile?: KernelProfile;
   roisToHead: number;
+  /** floats of the trainable parameters: the gradient a data-parallel step all-reduces */
+  gradientFloats: number;
   losses: number[];
   tensorsBefore: number;
   tensorsAfter: number;
@@ -135,7 +137,8 @@ export async function benchTraining(cfg: DetectorConfig, numClasses: number, im:
     const ms = timeSteps(step, steps, Math.max(0, warmup - 1));
     const tensorsAfter = tf.memory().numTensors;
     if (roisToHead !== rois) throw new BenchSetupError(`the box head got ${roisToHead} RoIs in training, not ${rois}: too few proposals for --rois ${rois} (a larger --size or fewer RoIs)`);
-    return { ms, roisToHead, losses, tensorsBefore, tensorsAfter, ...(profile ? { profile: await profileKernels(step) } : {}) };
+    const gradientFloats = params.reduce((n, [, v]) => n + v.size, 0);
+    return { ms, roisToHead, gradientFloats, losses, tensorsBefore, tensorsAfter, ...(profile ? { profile: await profileKernels(step) } : {}) };
   } finally {
     opt.dispose();
     x.dispose();

@@ -57,7 +57,7 @@ export async function benchDetectorCommand(f: DetectorBenchFlags): Promise<void>
   } else {
     const r = await benchTraining(cfg, f.classes, im, f.rois, f.steps, f.warmup, f.profile);
     profile = r.profile;
-    result = { ...common, s_per_step: round(median(r.ms) / 1000), rois: r.roisToHead, losses: r.losses.map((l) => round(l, 4)), tensors: [r.tensorsBefore, r.tensorsAfter], times_ms: r.ms.map((t) => round(t, 1)) };
+    result = { ...common, s_per_step: round(median(r.ms) / 1000), rois: r.roisToHead, gradient_floats: r.gradientFloats, losses: r.losses.map((l) => round(l, 4)), tensors: [r.tensorsBefore, r.tensorsAfter], times_ms: r.ms.map((t) => round(t, 1)) };
   }
   Object.assign(result, {
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),

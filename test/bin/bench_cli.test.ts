@@ -97,6 +97,7 @@ describe('resdet bench', () => {
       expect(Math.abs(j.s_per_step * 1000 - (j.times_ms[0] + j.times_ms[1]) / 2)).toBeLessThan(1);
       expect(j.peak_rss_mb).toBeGreaterThan(50);
       expect(j.tensors[1]).toBe(j.tensors[0]);
+      expect(Number.isInteger(j.gradient_floats) && j.gradient_floats > 1e5).toBe(true);
       expect(j.losses.every((l: number) => Number.isFinite(l))).toBe(true);
       expect(r.stdout).toMatch(/^configs\/demo\.yaml train 1x3x96x128 on wasm \(\d+ threads\): [\d.]+ s\/step \(32 RoIs to the box head\), peak RSS \d+ MB/);
     });
