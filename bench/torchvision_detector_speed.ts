@@ -9,7 +9,7 @@
  * `detectFiles` (decode, then one graph from the 0-255 image to the detections: resize, network, postprocess).
  * Medians of --runs after one warm-up each; the share of resdet's detections that ONNX Runtime reproduces (same
  * label, IoU >= 0.99, score within 1e-3) shows that both computed the same thing. --no-onnxruntime leaves it out.
- * v2 (fasterrcnn_resnet50_fpn_v2) is not in this branch (built on branch tv-v2); its descriptor entry adds it.
+ * v2 (fasterrcnn_resnet50_fpn_v2) has its own bench, bench/fpn_v2_speed.ts.
  *
  *   npx tsc -p . && node dist/bench/torchvision_detector_speed.js [--backend native] [--runs 5] [--json out.json]
  */
