@@ -7,6 +7,8 @@
  * differences.
  */
 import type { DetectorModelConfig } from './modeling/detector_model';
+import type { OptimizerKind } from '../engine/optim/optimizer';
+import { OPTIMIZER_SCHEMA_KEYS } from '../run/optimizer_schema';
 
 export interface DatasetSpec {
   /** dataset path (VOCdevkit, COCO folder or JSON, CSV, YOLO folder) */
@@ -48,8 +50,13 @@ export interface DetectorConfig {
     maxIters: number;
     imsPerBatch: number;
     lr: number;
+    /** 'sgd' (with momentum, the default), 'adam' or 'adamw' (engine/optim/optimizer.ts) */
+    optimizer: OptimizerKind;
     momentum: number;
     weightDecay: number;
+    /** Adam's β1, β2 and ε */
+    betas: number[];
+    eps: number;
     /** fractions of maxIters at which the lr is multiplied by gamma */
     steps: number[];
     gamma: number;
@@ -137,8 +144,11 @@ export const DETECTOR_DEFAULTS: DetectorConfig = {
     maxIters: 80000,
     imsPerBatch: 2,
     lr: 0.005,
+    optimizer: 'sgd',
     momentum: 0.9,
     weightDecay: 1e-4,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
     steps: [0.75],
     gamma: 0.1,
     warmupIters: 100,
@@ -231,6 +241,7 @@ export const DETECTOR_SCHEMA = obj({
     maxIters: posInt,
     imsPerBatch: posInt,
     lr: pos,
+    ...OPTIMIZER_SCHEMA_KEYS,
     momentum: frac,
     weightDecay: { type: 'number', minimum: 0 },
     steps: { type: 'array', items: frac },

@@ -1,7 +1,7 @@
 /**
  * End-to-end (approximate joint) training of Faster R-CNN (either layout, `model.type`), a task of the training
  * harness (run/training_harness.ts, which owns the run folder, resume, Ctrl-C, checkpoints and the log): SGD with
- * momentum and weight decay, linear warm-up and step decay, images batched by aspect ratio and decoded ahead of
+ * momentum (or Adam/AdamW, `solver.optimizer`) and weight decay, linear warm-up and step decay, images batched by aspect ratio and decoded ahead of
  * the step, checkpoints every `checkpoint.period` iterations and at the end, a log record of every loss.
  * Every random draw (batch order, flips, anchor and RoI sampling) comes from its own named stream of the seed and
  * the epoch or step, so `--resume` after an interruption logs the same losses as an uninterrupted run.
@@ -12,7 +12,7 @@ import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
 import { ImageTargets } from './structures';
 import { initBackend, backendChoice } from '../engine/backend';
 import { seedInit } from '../engine/nn/init';
-import { SGD } from '../engine/optim/sgd';
+import { createOptimizer, Optimizer } from '../engine/optim/optimizer';
 import { learningRate } from '../engine/optim/lr_schedule';
 import { CheckpointError } from '../run/checkpoint';
 import { JsonlLog } from '../run/jsonl_log';
@@ -105,7 +105,7 @@ interface TaskData {
   skipped: SkippedImages;
 }
 
-function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: TaskData, model: DetectorModel, optimizer: SGD, backend: string, opts: TrainDetectorOptions): TrainingTask<ProducedBatch> {
+function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: TaskData, model: DetectorModel, optimizer: Optimizer, backend: string, opts: TrainDetectorOptions): TrainingTask<ProducedBatch> {
   const schedule = lrSchedule(cfg);
   return {
     model,
@@ -150,7 +150,7 @@ export async function trainDetector(cfg: DetectorConfig, opts: TrainDetectorOpti
   const valSample = cfg.eval.period && cfg.eval.valImages ? await validationSample(cfg, ds.classes.names) : [];
   seedInit(cfg.seed);
   const model = buildDetectorModel(cfg.model, ds.classes.names.length);
-  const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
+  const optimizer = createOptimizer(cfg.solver);
   try {
     const r = await runTraining(detectorTask(cfg, { ds, records, valSample, skipped }, model, optimizer, backend, opts), opts);
     return { steps: r.steps, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint, finalLosses: r.last, metrics: r.metrics, skippedImages: skipped.count };

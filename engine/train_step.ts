@@ -1,10 +1,10 @@
 /**
  * One optimisation step, generic over models: the loss's gradients with respect to the named trainable
- * variables, an SGD update, and every intermediate tensor disposed — a loop of these keeps the tensor
+ * variables, an optimizer update, and every intermediate tensor disposed — a loop of these keeps the tensor
  * count flat. Returns the loss value and any extra scalars the loss function reports.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SGD } from './optim/sgd';
+import { Optimizer } from './optim/optimizer';
 
 export interface StepResult {
   loss: number;
@@ -58,7 +58,7 @@ export function divergedError(loss: number): Error {
  * `lossFn` returns the total loss and optionally named parts (scalars, e.g. the RPN and head losses).
  * Non-finite losses raise before any parameter changes.
  */
-export function trainStep(params: Array<[string, tf.Variable]>, lossFn: StepLossFn, optimizer: SGD, lr: number): StepResult {
+export function trainStep(params: Array<[string, tf.Variable]>, lossFn: StepLossFn, optimizer: Optimizer, lr: number): StepResult {
   const { loss, parts, grads } = computeGradients(params, lossFn);
   if (!Number.isFinite(loss)) {
     tf.dispose(Object.values(grads));

@@ -12,7 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { backendThreads, setBackendThreads } from '../engine/backend_threads';
 import { Module } from '../engine/nn/module';
-import { SGD } from '../engine/optim/sgd';
+import { Optimizer } from '../engine/optim/optimizer';
 import { JsonlLog } from './jsonl_log';
 import { checkpointPaths, readCheckpointMeta, readTorchLayoutTensors, CheckpointError, CheckpointMeta } from './checkpoint';
 
@@ -45,7 +45,7 @@ export function newestCompleteCheckpoint(dir: string): { tag: string | null; not
 export async function resumeRun(
   out: string,
   model: Module,
-  optimizer: SGD,
+  optimizer: Optimizer,
   log: JsonlLog,
   check: (meta: CheckpointMeta, file: string) => string | null,
   processes = 1,
@@ -57,7 +57,7 @@ export async function resumeRun(
   }
   const ck = checkpointPaths(out, tag);
   const meta = await readCheckpointMeta(ck.meta);
-  const problem = check(meta, ck.model);
+  const problem = check(meta, ck.model) ?? optimizerChange(meta, optimizer);
   if (problem) throw new CheckpointError(`${ck.model}: ${problem}`);
   const before = typeof meta.processes === 'number' ? meta.processes : 1;
   const threads = before === processes ? keepThreads(meta) : backendThreads(tf.getBackend());
@@ -67,6 +67,12 @@ export async function resumeRun(
   log.truncateAfter(meta.step, ['train', 'eval', 'val']); // every record a step writes, validation loss included
   log.write({ type: 'resume', step: meta.step, checkpoint: ck.model, threads });
   return { step: meta.step, checkpoint: ck.model, notes, processes: before };
+}
+
+/** A run resumes with the optimizer whose state its checkpoint holds (checkpoints before `optimizer` was recorded: SGD). */
+function optimizerChange(meta: CheckpointMeta, optimizer: Optimizer): string | null {
+  const was = typeof meta.optimizer === 'string' ? meta.optimizer : 'sgd';
+  return was === optimizer.kind ? null : `trained with solver.optimizer=${was}, this run asks for ${optimizer.kind}: resume with ${was}, or start over with --force`;
 }
 
 /** Resuming with `now` processes a run trained by `before`. */

@@ -17,7 +17,7 @@
  *   evaluate it again;
  * - data parallelism, when the process is one of a job started by an MPI launcher (engine/distributed/world.ts):
  *   each process takes its share of every step's batch (`batches(…, shard)`), the gradients are averaged over
- *   the processes before the SGD step (engine/distributed/data_parallel_step.ts), every process starts from
+ *   the processes before the optimizer step (engine/distributed/data_parallel_step.ts), every process starts from
  *   rank 0's state (fresh or resumed), and rank 0 alone writes the run folder, the log, the checkpoints,
  *   prints progress and evaluates; the processes agree after each step whether to stop (Ctrl-C).
  */
@@ -26,7 +26,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import * as YAML from 'yaml';
 import { Module } from '../engine/nn/module';
-import { SGD } from '../engine/optim/sgd';
+import { Optimizer } from '../engine/optim/optimizer';
 import { trainStep, StepResult } from '../engine/train_step';
 import { atomicWrite, DiskFullError } from '../engine/atomic_write';
 import { saveCheckpoint, CheckpointMeta } from './checkpoint';
@@ -50,7 +50,7 @@ export type LossFn = () => { total: tf.Scalar; parts?: Record<string, tf.Scalar>
 
 export interface TrainingTask<B> {
   model: Module;
-  optimizer: SGD;
+  optimizer: Optimizer;
   totalSteps: number;
   /** written to the run folder as config.yaml */
   config: unknown;
@@ -197,7 +197,7 @@ class StepLoop<B> {
   /** A checkpoint of this step, written by rank 0 (every process holds the same state). */
   private async save(): Promise<void> {
     if (this.root) {
-      const meta = { ...this.task.checkpointMeta, step: this.step, ...(this.world.size > 1 ? { processes: this.world.size } : {}) };
+      const meta = { ...this.task.checkpointMeta, step: this.step, optimizer: this.task.optimizer.kind, ...(this.world.size > 1 ? { processes: this.world.size } : {}) };
       this.checkpoint = await saveCheckpoint(this.opts.out, tagOf(this.step), this.task.model, meta, this.task.optimizer.state());
     }
     this.savedStep = this.step;

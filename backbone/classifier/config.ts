@@ -2,6 +2,9 @@
  * The classification training config: defaults (the paper's CIFAR recipe, scaled by epochs) and the JSON
  * schema that validates YAML files and `--set` overrides. Every default is visible here.
  */
+import type { OptimizerKind } from '../../engine/optim/optimizer';
+import { OPTIMIZER_SCHEMA_KEYS } from '../../run/optimizer_schema';
+
 export interface ClassifierConfig {
   backend: string;
   seed: number;
@@ -29,8 +32,13 @@ export interface ClassifierConfig {
     epochs: number;
     batchSize: number;
     lr: number;
+    /** 'sgd' (with momentum), 'adam' (L2 decay, as torch.optim.Adam) or 'adamw' (decoupled decay) */
+    optimizer: OptimizerKind;
     momentum: number;
     weightDecay: number;
+    /** Adam's β1, β2 and ε */
+    betas: number[];
+    eps: number;
     policy: 'constant' | 'multistep' | 'cosine';
     /** fractions of the run at which the lr is multiplied by gamma (the paper: 32k and 48k of 64k iterations) */
     milestones: number[];
@@ -68,8 +76,11 @@ export const CLASSIFIER_DEFAULTS: ClassifierConfig = {
     epochs: 2,
     batchSize: 64,
     lr: 0.1,
+    optimizer: 'sgd',
     momentum: 0.9,
     weightDecay: 1e-4,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
     policy: 'multistep',
     milestones: [0.5, 0.75],
     gamma: 0.1,
@@ -125,6 +136,7 @@ export const CLASSIFIER_SCHEMA = obj({
     epochs: { type: 'number', exclusiveMinimum: 0 },
     batchSize: posInt,
     lr: { type: 'number', exclusiveMinimum: 0 },
+    ...OPTIMIZER_SCHEMA_KEYS,
     momentum: { type: 'number', minimum: 0, maximum: 1 },
     weightDecay: { type: 'number', minimum: 0 },
     policy: { enum: ['constant', 'multistep', 'cosine'] },

@@ -1,7 +1,7 @@
 /**
  * Classification training of a ResNet (the paper's CIFAR recipe by default), a task of the training harness
  * (run/training_harness.ts, which owns the run folder, resume, Ctrl-C, checkpoints and the log): SGD with momentum
- * and weight decay, multi-step decay, pad-and-crop + flip augmentation, a checkpoint every epoch, evaluation on the
+ * (or Adam/AdamW, `solver.optimizer`) and weight decay, multi-step decay, pad-and-crop + flip augmentation, a checkpoint every epoch, evaluation on the
  * test split at the end (and every `eval.everySteps` steps if set). Each step's log record holds the training
  * error of its (augmented) mini-batch, from the logits the step computed. Every random draw comes from a named
  * stream of the seed and the epoch or step, so a run resumed from a checkpoint continues exactly as an
@@ -20,7 +20,7 @@ import { requireGlobalBatch } from '../../engine/distributed/global_batch';
 import { loadBackboneWeights } from '../load_weights';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { seedInit } from '../../engine/nn/init';
-import { SGD } from '../../engine/optim/sgd';
+import { createOptimizer, Optimizer } from '../../engine/optim/optimizer';
 import { learningRate, LrScheduleConfig } from '../../engine/optim/lr_schedule';
 import { atomicWrite } from '../../engine/atomic_write';
 import { Rng } from '../../engine/rng';
@@ -132,7 +132,7 @@ async function* classifierBatches(cfg: ClassifierConfig, train: ClassificationDa
   }
 }
 
-function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, model: ResNet, optimizer: SGD, backend: string, quiet?: boolean): TrainingTask<Batch> {
+function classifierTask(cfg: ClassifierConfig, train: ClassificationDataset, model: ResNet, optimizer: Optimizer, backend: string, quiet?: boolean): TrainingTask<Batch> {
   const norm = normalisation(cfg);
   const [h, w, c] = train.imageShape;
   const info: ClassifierInfo = { arch: cfg.model.arch, options: model.options, classNames: train.classNames, imageShape: [h, w, c], mean: norm.mean, std: norm.std };
@@ -182,7 +182,7 @@ export async function trainClassifier(cfg: ClassifierConfig, opts: TrainClassifi
   requireGlobalBatch(cfg.solver.batchSize, 'solver.batchSize', processWorld());
   const train = await openSplit(cfg, 'train');
   const model = classifierModel(cfg, train);
-  const optimizer = new SGD({ momentum: cfg.solver.momentum, weightDecay: cfg.solver.weightDecay });
+  const optimizer = createOptimizer(cfg.solver);
   try {
     const r = await runTraining(classifierTask(cfg, train, model, optimizer, backend, opts.quiet), opts);
     const result: TrainClassifierResult = { steps: r.steps, finalLoss: r.last.loss ?? NaN, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond, backend, checkpoint: r.checkpoint };

@@ -4,7 +4,7 @@
  * weighted by each process's images, are summed over the processes first — so the logged loss is the global
  * batch's mean, and a loss that is not finite anywhere stops every process at the same step, before any
  * update; then the gradients, weighted the same way, are summed in buckets (gradient_buckets.ts) and every
- * process takes the same SGD step. With equal shares this is PyTorch DDP's average of the processes'
+ * process takes the same optimizer step. With equal shares this is PyTorch DDP's average of the processes'
  * gradients; with unequal ones (a last, smaller batch) it is still the whole batch's mean.
  *
  * A process with no image in a step (a batch smaller than the job) takes part with zero weight. A parameter no
@@ -12,7 +12,7 @@
  * an image changes nothing (its loss is NaN).
  */
 import * as tf from '@tensorflow/tfjs';
-import { SGD } from '../optim/sgd';
+import { Optimizer } from '../optim/optimizer';
 import { computeGradients, divergedError, StepLossFn, StepResult } from '../train_step';
 import { GradientBuckets } from './gradient_buckets';
 import { broadcastJson } from './json_collectives';
@@ -23,7 +23,7 @@ export class DataParallelStep {
   /** the names of the loss's parts, rank 0's at the first step (every process reports the same) */
   private partNames: string[] | null = null;
 
-  constructor(private readonly world: World, private readonly params: Array<[string, tf.Variable]>, private readonly optimizer: SGD) {
+  constructor(private readonly world: World, private readonly params: Array<[string, tf.Variable]>, private readonly optimizer: Optimizer) {
     this.buckets = new GradientBuckets(params);
   }
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
 import { BatchNorm2d } from '../nn/batch_norm2d';
-import { SGD } from '../optim/sgd';
+import { Optimizer } from '../optim/optimizer';
 import { World } from './world';
 import { broadcastJson } from './json_collectives';
 
@@ -33,7 +33,7 @@ function broadcastTensors(world: World, tensors: Named): void {
 }
 
 /** Every rank's model (parameters and buffers) and optimizer state = rank 0's. */
-export function replicateFromRoot(world: World, model: Module, optimizer: SGD): void {
+export function replicateFromRoot(world: World, model: Module, optimizer: Optimizer): void {
   if (world.size === 1) return;
   broadcastTensors(world, [...model.stateDict()]);
   const shapes = broadcastJson(world, [...optimizer.state()].map(([name, t]) => [name, t.shape] as [string, number[]]));

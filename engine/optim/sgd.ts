@@ -4,6 +4,7 @@
  * Parameters are named; the momentum buffers are state that checkpoints save and restore by name.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Optimizer } from './optimizer';
 
 export interface SgdOptions {
   momentum?: number;
@@ -13,7 +14,8 @@ export interface SgdOptions {
   noDecay?: (name: string) => boolean;
 }
 
-export class SGD {
+export class SGD implements Optimizer {
+  readonly kind = 'sgd';
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;

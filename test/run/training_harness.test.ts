@@ -10,6 +10,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Module } from '../../engine/nn/module';
 import { Linear } from '../../engine/nn/linear';
 import { SGD } from '../../engine/optim/sgd';
+import { Adam } from '../../engine/optim/adam';
+import { Optimizer } from '../../engine/optim/optimizer';
 import { Rng } from '../../engine/rng';
 import { runTraining, TrainingTask, FinalEvalError } from '../../run/training_harness';
 import { JsonlLog } from '../../run/jsonl_log';
@@ -28,9 +30,8 @@ interface Batch {
 }
 
 /** y = x·(1, -2, 0.5) on 4 random points a step, from the stream ('batch', step); evaluations every 2 steps set eval mode. */
-function tinyTask(evalFails = false): { task: TrainingTask<Batch>; modes: boolean[]; model: Tiny; optimizer: SGD } {
+function tinyTask(evalFails = false, optimizer: Optimizer = new SGD({ momentum: 0.9, weightDecay: 1e-4 })): { task: TrainingTask<Batch>; modes: boolean[]; model: Tiny; optimizer: Optimizer } {
   const model = new Tiny();
-  const optimizer = new SGD({ momentum: 0.9, weightDecay: 1e-4 });
   const modes: boolean[] = [];
   const batchAt = (s: number): Batch => {
     const r = Rng.stream(1, 'batch', s);
@@ -93,6 +94,35 @@ test('stopped after 3 steps and resumed, a run logs the losses of an uninterrupt
   await runTraining(b.task, { out: path.join(tmp, 'parts'), quiet: true, resume: true });
   expect(losses(path.join(tmp, 'parts'))).toEqual(losses(path.join(tmp, 'whole')));
   for (const t of [whole, a, b]) {
+    t.optimizer.dispose();
+    t.model.dispose();
+  }
+});
+
+test('with AdamW too: stopped after 3 steps and resumed, the losses of an uninterrupted run', async () => {
+  const adamw = () => new Adam({ weightDecay: 0.01, decoupled: true });
+  const whole = tinyTask(false, adamw());
+  await runTraining(whole.task, { out: path.join(tmp, 'adam-whole'), quiet: true });
+  const a = tinyTask(false, adamw());
+  await runTraining(a.task, { out: path.join(tmp, 'adam-parts'), quiet: true, maxSteps: 3 });
+  const b = tinyTask(false, adamw());
+  await runTraining(b.task, { out: path.join(tmp, 'adam-parts'), quiet: true, resume: true });
+  expect(losses(path.join(tmp, 'adam-parts'))).toEqual(losses(path.join(tmp, 'adam-whole')));
+  for (const t of [whole, a, b]) {
+    t.optimizer.dispose();
+    t.model.dispose();
+  }
+});
+
+test('a run resumes with the optimizer it trained with: another one is refused, naming both', async () => {
+  const out = path.join(tmp, 'sgd-then-adam');
+  const a = tinyTask();
+  await runTraining(a.task, { out, quiet: true, maxSteps: 3 });
+  const b = tinyTask(false, new Adam());
+  await expect(runTraining(b.task, { out, quiet: true, resume: true })).rejects.toThrow(
+    `${path.join(out, 'step-0000003.safetensors')}: trained with solver.optimizer=sgd, this run asks for adam: resume with sgd, or start over with --force`,
+  );
+  for (const t of [a, b]) {
     t.optimizer.dispose();
     t.model.dispose();
   }
