@@ -46,12 +46,12 @@ function measureStep(tmp: string): { stepS: number; floats: number; source: stri
   return { stepS: j.s_per_step, floats: j.gradient_floats, source: `resdet ${args.join(' ')} (${j.backend}, ${j.threads} threads), measured now` };
 }
 
-/** The all-reduce of `floats` floats between 2 processes on this machine, measured now (null when MPI is missing). */
-function measureLocalAllreduce(floats: number): { ms: number; gbPerS: number } | null {
+/** The all-reduce of `floats` floats between 2 processes on this machine in training's buckets, measured now (null when MPI is missing). */
+function measureLocalAllreduce(floats: number): { buckets: number; ms: number; gbPerS: number } | null {
   const flags = [...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : []), ...(os.cpus().length < 2 ? ['--oversubscribe'] : [])];
   try {
     const out = run('mpirun', ['-np', '2', '--bind-to', 'none', ...flags, process.execPath, path.join(ROOT, 'dist', 'bench', 'allreduce_time.js'),
-      '--floats', String(floats), '--runs', '5'], { RESDET_THREADS: '1' });
+      '--floats', String(floats), '--runs', '5', '--bucketed'], { RESDET_THREADS: '1' });
     return JSON.parse(out.trim().split('\n').pop()!).allreduce[0];
   } catch {
     return null;
@@ -99,7 +99,7 @@ function main(): void {
     const say = (l: string) => process.stdout.write(l + '\n');
     say(`MODEL (not a measurement) of data-parallel R50-FPN training, 1 image of 600x800 per machine per step, 512 RoIs`);
     say(`measured now: step ${step.stepS.toFixed(2)} s on one machine (${step.source}); gradient ${(step.floats / 1e6).toFixed(1)}M floats = ${(bytes / 1e6).toFixed(0)} MB`);
-    say(local ? `measured now: all-reduce of that gradient between 2 processes on this machine (shared memory) ${local.ms.toFixed(0)} ms (${local.gbPerS.toFixed(2)} GB/s)` : 'local all-reduce: not measured (no MPI)');
+    say(local ? `measured now: all-reduce of that gradient between 2 processes on this machine (shared memory, ${local.buckets} buckets of <= 25 MiB as training sends them) ${local.ms.toFixed(0)} ms (${local.gbPerS.toFixed(2)} GB/s)` : 'local all-reduce: not measured (no MPI)');
     say(`assumed: ring all-reduce over links of ${LINKS_GBIT.join(', ')} Gbit/s, ${LATENCY_S * 1e6} us per message; all-reduce after the backward pass (no overlap)`);
     say('| link | machines | all-reduce s | step s | efficiency | if overlapped | images/s | COCO 26 epochs, days |');
     say('|---:|---:|---:|---:|---:|---:|---:|---:|');
