@@ -34,7 +34,8 @@ export interface DetectorConfig {
     flip: boolean;
     normalization: 'torchvision' | 'msra';
     /**
-     * 'sharp': size round(side·s), libvips when shrinking, PIL-style bilinear when enlarging; 'torch-bilinear':
+     * 'sharp': size round(side·s), PIL-style bilinear when enlarging, its antialiased triangle filter when shrinking
+     * (datasets/detection/pipeline/triangle.ts; the name is historical: libvips shrank before); 'torch-bilinear':
      * torchvision's GeneralizedRCNNTransform (size floor(side·s) with s in float32, bilinear as
      * F.interpolate(align_corners=False) without antialias, both ways)
      */

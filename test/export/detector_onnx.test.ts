@@ -7,7 +7,8 @@
  * on the demo's trunk, also with BGR mean-only normalisation, the paper's anchors and torchvision's resize rule;
  * the FPN v2 pieces (batch norm in the pyramid, two RPN convolutions, conv+fc box head, torchvision's anchor strides).
  * Weights are random with calibrated batch norm; the images are smaller than the test size (resdet enlarges
- * them bilinearly, as the graph does), but for one image of the 'torch-bilinear' resize, which shrinks. Every exported file passes `onnx.checker.check_model(full_check=True)`.
+ * them bilinearly, as the graph does), but for one image of the 'torch-bilinear' resize, which shrinks, and
+ * 'demo-shrinks', whose two images shrink by 0.85x and 2.2x (antialiased, triangle.ts and its graph twin). Every exported file passes `onnx.checker.check_model(full_check=True)`.
  */
 import { detectorReference, DetectorReference, DetectorSpec, reproduced } from '../helpers/detector_reference';
 import { checkOnnxFiles } from '../helpers/onnx_reference';
@@ -19,6 +20,9 @@ const LOW_THRESH = 'model.roiHeads.scoreThresh=0.05';
 
 const SPECS: DetectorSpec[] = [
   { name: 'demo', ...DEMO, sets: [LOW_THRESH], seed: 5 },
+  // larger than the test size: resdet shrinks them with libvips's antialiasing 'linear' kernel, the graph with its
+  // triangle filter (the second by more than 2x)
+  { name: 'demo-shrinks', ...DEMO, images: [[400, 300], [640, 560]], sets: [LOW_THRESH], seed: 12 },
   { name: 'demo-aligned', ...DEMO, sets: [LOW_THRESH, 'model.roiHeads.aligned=true'], seed: 6, opset: 16 },
   { name: 'demo-roipool', ...DEMO, sets: [LOW_THRESH, 'model.roiHeads.pooler=pool'], seed: 7 },
   { name: 'demo-c4', ...DEMO, sets: [LOW_THRESH, 'model.type=c4', 'model.roiHeads.resolution=14'], seed: 8 },

@@ -2,7 +2,7 @@
  * Enlarging an RGB image with bilinear interpolation, mirrored if asked, normalised and written straight into
  * the padded float batch — one pass over the output instead of libvips's resize, a copy out, then a
  * normalisation pass. Used when both axes grow (the common case: VOC's 500x375 and COCO's 640x480 go to a
- * shorter side of 600 or 800); shrinking stays with sharp, whose filters antialias.
+ * shorter side of 600 or 800); shrinking goes to triangle.ts, whose filter antialiases.
  *
  * Sampling is PIL's BILINEAR for enlargement (what torchvision's reference pipeline uses): output pixel x
  * samples the source at (x + 0.5) · sw/dw − 0.5, clamped to the edge pixels; the same vertically. That is also

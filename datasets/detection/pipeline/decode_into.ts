@@ -1,18 +1,21 @@
 /**
  * Decoding one image with sharp straight into its slot of a batch: EXIF orientation applied, jittered if
  * planned, alpha dropped, grey expanded to RGB, brought to the planned size, mirrored and normalised.
- * Two ways to reach the planned size:
- *   - 'sharp': libvips resizes (bilinear kernel) and mirrors; then a lookup-table normalisation. Used when the
- *     image shrinks (libvips antialiases).
- *   - 'js': sharp only decodes; bilinear.ts enlarges, mirrors and normalises in one pass, which costs less than
- *     libvips's resize plus a separate normalisation. Used when the image grows — the usual case (VOC's 500x375
- *     and COCO's 640x480 go to a shorter side of 600 or 800).
+ * Ways to reach the planned size (`resizer`):
+ *   - 'auto' (the 'sharp' resize mode): sharp only decodes; bilinear.ts enlarges, mirrors and normalises in one
+ *     pass when the image grows on both axes — the usual case (VOC's 500x375 and COCO's 640x480 go to a shorter
+ *     side of 600 or 800) — and triangle.ts's antialiasing filter otherwise. Both are what the exported ONNX
+ *     graph computes, so an export sees the pixels resdet sees.
+ *   - 'js' (the 'torch-bilinear' mode): bilinear.ts both ways, as torchvision's interpolate without antialias.
+ *   - 'sharp': libvips resizes (its 'linear' kernel) and mirrors; then a lookup-table normalisation (for
+ *     comparisons; it rounds to bytes and quantises its filter, so it is within a grey level of 'auto').
  * The function takes its helpers as `deps` and refers to nothing else, so the same code runs in the main
  * thread and, as source text, in the worker threads of decode_pool.ts.
  */
 import sharp from 'sharp';
 import { toRgb } from '../../classification/decode';
 import { resizeNormalizeInto } from './bilinear';
+import { filterNormalizeInto } from './triangle';
 import { writeNormalized } from './normalize';
 import { ImagePlan } from './transforms';
 
@@ -40,16 +43,18 @@ export interface DecodeDeps {
   sharp: typeof sharp;
   toRgb: typeof toRgb;
   resizeNormalizeInto: typeof resizeNormalizeInto;
+  filterNormalizeInto: typeof filterNormalizeInto;
   writeNormalized: typeof writeNormalized;
 }
 
-export const LOCAL_DEPS: DecodeDeps = { sharp, toRgb, resizeNormalizeInto, writeNormalized };
+export const LOCAL_DEPS: DecodeDeps = { sharp, toRgb, resizeNormalizeInto, filterNormalizeInto, writeNormalized };
 
 /** Decodes job.file into its batch slot; throws an Error whose message names the file. */
 export async function decodeInto(d: DecodeDeps, job: DecodeJob): Promise<void> {
   const g = job.plan.geometry;
   const grows = g.width >= job.size.width && g.height >= job.size.height && (g.width > job.size.width || g.height > job.size.height);
-  const js = job.resizer === 'js' || (job.resizer !== 'sharp' && grows);
+  const js = job.resizer !== 'sharp';
+  const resample = job.resizer === 'js' || grows ? d.resizeNormalizeInto : d.filterNormalizeInto;
   try {
     let img = d.sharp(job.file, { failOn: 'truncated', sequentialRead: true }).rotate();
     if (!js) {
@@ -65,7 +70,7 @@ export async function decodeInto(d: DecodeDeps, job: DecodeJob): Promise<void> {
     if (!js && (info.width !== g.width || info.height !== g.height)) throw new Error(`decoded to ${info.width}x${info.height}, planned ${g.width}x${g.height}`);
     const px = d.toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width * info.height, info.channels);
     const out = new Float32Array(job.buffer);
-    if (js) d.resizeNormalizeInto(px, info.width, info.height, g.width, g.height, job.plan.flip, out, job.offset, job.rowStride, job.scale, job.bias, job.bgr);
+    if (js) resample(px, info.width, info.height, g.width, g.height, job.plan.flip, out, job.offset, job.rowStride, job.scale, job.bias, job.bgr);
     else d.writeNormalized(px, g.width, g.height, out, job.offset, job.rowStride, job.lut, job.bgr);
   } catch (e) {
     throw new Error(`cannot decode image ${job.file}: ${(e as Error).message}`);

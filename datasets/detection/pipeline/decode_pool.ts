@@ -8,6 +8,7 @@ import * as os from 'os';
 import { Worker } from 'worker_threads';
 import { toRgb } from '../../classification/decode';
 import { hrow, resizeNormalizeInto, taps } from './bilinear';
+import { filterNormalizeInto, filterTaps } from './triangle';
 import { decodeInto, DecodeJob } from './decode_into';
 import { writeNormalized } from './normalize';
 
@@ -17,7 +18,8 @@ function workerSource(): string {
     `const sharp = require(${JSON.stringify(require.resolve('sharp'))});`,
     taps.toString(),
     hrow.toString(),
-    `const deps = { sharp, toRgb: ${toRgb.toString()}, resizeNormalizeInto: ${resizeNormalizeInto.toString()}, writeNormalized: ${writeNormalized.toString()} };`,
+    filterTaps.toString(),
+    `const deps = { sharp, toRgb: ${toRgb.toString()}, resizeNormalizeInto: ${resizeNormalizeInto.toString()}, filterNormalizeInto: ${filterNormalizeInto.toString()}, writeNormalized: ${writeNormalized.toString()} };`,
     `const decodeInto = ${decodeInto.toString()};`,
     `parentPort.on('message', (m) => decodeInto(deps, m.job).then(() => parentPort.postMessage({ id: m.id }), (e) => parentPort.postMessage({ id: m.id, error: e.message })));`,
   ].join('\n');

@@ -27,7 +27,8 @@ export interface TransformOptions {
   jitter?: JitterOptions;
   normalization: NormalizationName;
   /**
-   * 'sharp' (default): resizedSize's rule, libvips shrinks, bilinear.ts enlarges; 'torch-bilinear':
+   * 'sharp' (default): resizedSize's rule, bilinear.ts enlarges, triangle.ts's antialiasing filter shrinks (the
+   * name is historical: libvips shrank before); 'torch-bilinear':
    * torchvision's size rule (torchResizedSize) and bilinear.ts both ways, which is
    * F.interpolate(mode='bilinear', align_corners=False) without antialias
    */
