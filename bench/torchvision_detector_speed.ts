@@ -18,10 +18,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, backendChoice } from '../engine/backend';
-import { loadDetector, ObjectDetector } from '../detection/detector';
-import { ImageDetections } from '../detection/inference';
+import { loadDetector } from '../detection/detector';
 import { importTorchvisionDetector } from '../detection/torchvision_import';
 import { FASTERRCNN_RESNET50_FPN } from '../detection/torchvision_detectors';
+import { median, reproduced, timeDetector } from './detector_timing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PY = '/usr/bin/python3';
@@ -31,46 +31,6 @@ const REF = path.join(ROOT, 'bench', 'reference', 'torchvision_detector.py');
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : dflt;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Median seconds of `runs` calls of detectFiles([image]) after one warm-up, and the warm-up's detections. */
-async function timeDetector(detector: ObjectDetector, image: string, runs: number): Promise<{ first: ImageDetections; times: number[] }> {
-  const [first] = await detector.detectFiles([image]);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await detector.detectFiles([image]);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return { first, times };
-}
-
-function iou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): number {
-  const w = Math.max(0, Math.min(a[4 * i + 2], b[4 * j + 2]) - Math.max(a[4 * i], b[4 * j]));
-  const h = Math.max(0, Math.min(a[4 * i + 3], b[4 * j + 3]) - Math.max(a[4 * i + 1], b[4 * j + 1]));
-  const area = (x: ArrayLike<number>, k: number) => (x[4 * k + 2] - x[4 * k]) * (x[4 * k + 3] - x[4 * k + 1]);
-  return (w * h) / (area(a, i) + area(b, j) - w * h);
-}
-
-/** Share of `ref`'s detections found in `other`: same label, IoU >= 0.99, score within 1e-3. */
-function reproduced(ref: ImageDetections, other: ImageDetections): number {
-  const n = ref.scores.length;
-  let found = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < other.scores.length; j++) {
-      if (other.labels[j] === ref.labels[i] && Math.abs(other.scores[j] - ref.scores[i]) <= 1e-3 && iou(ref.boxes, i, other.boxes, j) >= 0.99) {
-        found++;
-        break;
-      }
-    }
-  }
-  return n ? found / n : 1;
 }
 
 async function main(): Promise<void> {

@@ -3,8 +3,9 @@
  * backend from the page's own folder (one thread, so no cross-origin isolation is needed), the model loaded
  * once, and for each dropped or chosen image its pixels read from a canvas as [3, H, W] RGB 0–255 — what the
  * graph takes — then the detections drawn over the image and listed. `window.resdetDetections` holds the
- * last result (boxes in image pixels, labels, class names, scores) and `document.body.dataset.state` says
- * 'loading', 'ready', 'running', 'done' or 'error', for scripts that drive the page.
+ * last result (boxes in image pixels, labels, class names, scores), `window.resdetMs` the milliseconds it took
+ * (pixels to detections, decoding excluded) and `document.body.dataset.state` says 'loading', 'ready',
+ * 'running', 'done' or 'error', for scripts that drive the page (the test, bench/web_detector_speed.ts).
  */
 export const PAGE_SCRIPT = String.raw`'use strict';
 (async () => {
@@ -74,6 +75,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       }));
       last = { image, detections };
       window.resdetDetections = detections;
+      window.resdetMs = ms;
       draw();
       state('done', detections.length + ' detection(s) in ' + ms.toFixed(0) + ' ms (' + image.width + 'x' + image.height + ')');
     } catch (e) {
