@@ -111,7 +111,7 @@ describe('bad input: one line, exit 2', () => {
 
   test('an opset below what the graph needs names the ops', () => {
     expectOneLine(runCli(['export', '--weights', demo.checkpoint, '--format', 'onnx', '--out', out(), '--opset', '12']),
-      '--opset 12 is too old for this graph, which needs opset 13: Resize (sizes as an input with roi and scales left out, opset 13), Unsqueeze (axes as an input, opset 13)');
+      '--opset 12 is too old for this graph, which needs opset 13: ReduceSum (axes as an input, opset 13), Resize (sizes as an input with roi and scales left out, opset 13), Unsqueeze (axes as an input, opset 13)');
     expectOneLine(runCli(['export', '--weights', aligned.checkpoint, '--format', 'onnx', '--out', out(), '--opset', '15']),
       "--opset 15 is too old for this graph, which needs opset 16: RoiAlign(half_pixel) (coordinate_transformation_mode 'half_pixel', resdet's aligned RoIAlign, opset 16)");
   });
