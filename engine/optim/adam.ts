@@ -26,8 +26,9 @@ export class Adam implements Optimizer {
   readonly decoupled: boolean;
   readonly kind: 'adam' | 'adamw';
   private t = 0;
-  /** `t` as the tensor state() hands out, made again when t has moved */
+  /** `t` as the tensor state() hands out, and the step it holds (made again when t has moved) */
   private stepTensor: tf.Tensor | null = null;
+  private stepTensorAt = 0;
   private readonly moments = new Map<string, tf.Variable>();
 
   constructor(o: AdamOptions = {}) {
@@ -73,9 +74,10 @@ export class Adam implements Optimizer {
   state(): Map<string, tf.Tensor> {
     const s = new Map<string, tf.Tensor>(this.moments);
     if (!this.t) return s;
-    if (!this.stepTensor || this.stepTensor.dataSync()[0] !== this.t) {
+    if (!this.stepTensor || this.stepTensorAt !== this.t) {
       this.stepTensor?.dispose();
       this.stepTensor = tf.keep(tf.tensor1d([this.t]));
+      this.stepTensorAt = this.t;
     }
     s.set(STEP, this.stepTensor);
     return s;
