@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerResdetKernels } from './kernels/register';
 import { registerExtraGradients } from './grads/extra_gradients';
+import { installLeanGradients } from './grads/lean_gradients';
 import { useNative } from './native/index';
 
 export type BackendName = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
@@ -118,7 +119,8 @@ function requestedName(name?: string): BackendName {
 
 /**
  * Selects and initialises the tfjs backend; returns its tfjs name. Idempotent for the same request.
- * Registers resdet's extra kernels (training kernels wasm lacks, batch norm as one op, ...) for it.
+ * Registers resdet's extra kernels (training kernels wasm lacks, batch norm as one op, ...) for it, and the
+ * backward pass that frees activations and gradients as it goes (grads/lean_gradients.ts).
  */
 export async function initBackend(name?: BackendName | string): Promise<string> {
   const want = requestedName(name);
@@ -143,6 +145,7 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
   await tf.ready();
   registerResdetKernels(choice.name);
   registerExtraGradients();
+  installLeanGradients();
   current = choice;
   return choice.name;
 }

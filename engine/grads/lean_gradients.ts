@@ -1,0 +1,171 @@
+/**
+ * Reverse-mode gradients that free memory as they go. tfjs's engine keeps, until the whole backward pass has
+ * finished, every tensor the forward pass saved for it and the gradient of every intermediate tensor: a training
+ * step's peak is then all saved activations plus all their gradients at once. Here, once a tape node has been
+ * back-propagated, the gradients of its outputs (complete by then: their consumers come later on the tape) and
+ * the tensors it saved are disposed. The values computed are the same: the same gradient functions run in the
+ * same order and accumulate in the same order.
+ *
+ * Installed over `tf.engine().gradients` (which tf.grads, tf.variableGrads and optimizers call); nested gradient
+ * computations (a tape recording while gradients are taken) go to tfjs's own implementation unchanged.
+ * Ownership rule: every entry of the gradient map holds a tensor object of its own, created during this backward
+ * pass; a gradient function that hands back a tensor that exists elsewhere (its dy, a saved tensor, an input) is
+ * stored as a clone (no copy of the data), so disposing an entry never disposes something still in use.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+interface TapeNode {
+  id: number;
+  kernelName: string;
+  inputs: Record<string, tf.Tensor>;
+  outputs: tf.Tensor[];
+  saved?: tf.Tensor[];
+  gradient?: (dys: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+}
+
+interface EngineInternals {
+  state: { activeTape: TapeNode[] | null; gradientDepth: number };
+  scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
+  startTape(): void;
+  endTape(): void;
+  tidy<T extends tf.TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T;
+  gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: tf.Tensor[] };
+}
+
+/** The nodes on a path from one of `xs` to `y`, each with only the inputs that depend on some x. */
+export function nodesFromXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+  const fromX = new Set(xs.map((x) => x.id));
+  const nodeFromX = tape.map((node) => {
+    const hit = Object.values(node.inputs).some((t) => fromX.has(t.id));
+    if (hit) node.outputs.forEach((o) => fromX.add(o.id));
+    return hit;
+  });
+  const toY = new Set([y.id]);
+  const nodeToY = new Array<boolean>(tape.length).fill(false);
+  for (let i = tape.length - 1; i >= 0; i--) {
+    if (!tape[i].outputs.some((o) => toY.has(o.id))) continue;
+    nodeToY[i] = true;
+    Object.values(tape[i].inputs).forEach((t) => toY.add(t.id));
+  }
+  const kept: TapeNode[] = [];
+  tape.forEach((node, i) => {
+    if (!nodeFromX[i] || !nodeToY[i]) return;
+    const inputs: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(node.inputs)) if (fromX.has(t.id)) inputs[name] = t;
+    kept.push({ ...node, inputs });
+  });
+  return kept;
+}
+
+/** The map from tensor id to its gradient so far, owning every tensor it holds. */
+class GradientMap {
+  private readonly grads = new Map<number, tf.Tensor>();
+  private readonly held = new Set<tf.Tensor>();
+  constructor(private readonly firstOwnId: number) {}
+
+  get(id: number): tf.Tensor | undefined {
+    return this.grads.get(id);
+  }
+
+  /** A tensor this map may own: `t` itself when created in this pass and not held yet, else a clone. */
+  private own(t: tf.Tensor): tf.Tensor {
+    return t.id >= this.firstOwnId && !this.held.has(t) ? t : tf.clone(t);
+  }
+
+  /** Adds `dx` to the gradient of tensor `id` (disposing what the sum replaces). */
+  accumulate(id: number, dx: tf.Tensor): void {
+    const cur = this.grads.get(id);
+    if (cur === undefined) {
+      this.set(id, this.own(dx));
+      return;
+    }
+    const sum = tf.add(cur, dx);
+    this.release(id);
+    if (dx.id >= this.firstOwnId && !this.held.has(dx)) dx.dispose();
+    this.set(id, sum);
+  }
+
+  private set(id: number, t: tf.Tensor): void {
+    this.grads.set(id, t);
+    this.held.add(t);
+  }
+
+  /** Disposes the gradient of tensor `id`. */
+  release(id: number): void {
+    const t = this.grads.get(id);
+    if (t === undefined) return;
+    this.grads.delete(id);
+    this.held.delete(t);
+    t.dispose();
+  }
+}
+
+function checkGradient(node: TapeNode, name: string, dx: tf.Tensor, x: tf.Tensor): void {
+  if (dx.dtype !== 'float32') {
+    throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input ${name} must have 'float32' dtype, but has '${dx.dtype}'`);
+  }
+  if (dx.shape.join() !== x.shape.join()) {
+    throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`);
+  }
+}
+
+/** Back-propagates through one node: its inputs' gradients, each computed in one scope with the node's work. */
+function backpropNode(node: TapeNode, grads: GradientMap, keepIds: Set<number>): void {
+  if (!node.gradient) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
+  const gradient = node.gradient;
+  const names = Object.keys(node.inputs);
+  const dys = node.outputs.map((o) => grads.get(o.id) ?? null) as tf.Tensor[];
+  const dxs = tf.tidy(() => {
+    const thunks = gradient(dys);
+    return names.map((name) => {
+      if (!(name in thunks)) throw new Error(`Cannot backprop through input ${name}. Available gradients found: ${Object.keys(thunks)}.`);
+      return thunks[name]();
+    });
+  });
+  names.forEach((name, i) => {
+    const x = node.inputs[name];
+    checkGradient(node, name, dxs[i], x);
+    grads.accumulate(x.id, dxs[i]);
+  });
+  for (const o of node.outputs) if (!keepIds.has(o.id)) grads.release(o.id);
+  for (const t of node.saved ?? []) t.dispose();
+}
+
+type Gradients = EngineInternals['gradients'];
+let original: Gradients | null = null;
+
+/** tfjs's own implementation (for comparisons in tests); null before installLeanGradients. */
+export function tfjsGradients(): Gradients | null {
+  return original;
+}
+
+/** Puts the lean backward pass in place of tfjs's (once per process). */
+export function installLeanGradients(): void {
+  if (original) return;
+  const engine = tf.engine() as unknown as EngineInternals;
+  const tfjs = engine.gradients.bind(engine);
+  original = tfjs;
+  engine.gradients = (f, xs, dy, allowNoGradients = false) => {
+    if (engine.state.gradientDepth > 0) return tfjs(f, xs, dy, allowNoGradients);
+    if (xs.length === 0) throw new Error('gradients() received an empty list of xs.');
+    if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
+    const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', f));
+    if (!(y instanceof tf.Tensor)) throw new Error('The result y returned by f() must be a tensor.');
+    const tape = engine.state.activeTape ?? [];
+    const nodes = nodesFromXToY(tape, xs, y);
+    if (!allowNoGradients && nodes.length === 0) {
+      throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.');
+    }
+    return engine.tidy('backward', () => {
+      const seed = dy == null ? tf.ones(y.shape) : tf.clone(dy);
+      const grads = new GradientMap(seed.id);
+      grads.accumulate(y.id, seed);
+      const keepIds = new Set(xs.map((x) => x.id));
+      for (let i = nodes.length - 1; i >= 0; i--) backpropNode(nodes[i], grads, keepIds);
+      const result = xs.map((x) => grads.get(x.id)) as tf.Tensor[];
+      for (const node of tape) for (const t of node.saved ?? []) t.dispose();
+      engine.state.activeTape = null;
+      return { value: y, grads: result };
+    });
+  };
+}
