@@ -1,7 +1,8 @@
 /**
  * The native backend's buffer pool (engine/native/buffer_pool.ts) on its own: arrays come back and are
  * reused; a full pool makes room for the sizes in use by evicting sizes not requested lately (a change of
- * shapes must not leave every later allocation missing); escaped arrays are never reused.
+ * shapes must not leave every later allocation missing), and sizes no longer requested are dropped even when
+ * the pool is not full; escaped arrays are never reused.
  */
 import { BufferPool } from '../../engine/native/buffer_pool';
 
@@ -73,6 +74,18 @@ describe('BufferPool', () => {
     pool.give(early); // the pool is full of a more recent size: `early` is dropped
     expect(pool.pooledBytes()).toBe(KB(N2));
     expect(pool.take(N2)).toBe(late);
+  });
+
+  test('arrays of a size no longer requested are dropped before the pool is full', () => {
+    const pool = new BufferPool(KB(1000 * N2)); // never full here
+    for (let i = 0; i < 3; i++) step(pool, N1, 4);
+    expect(pool.pooledBytes()).toBe(KB(4 * N1));
+    // the shape changes for good: within a few sweeps (every 256 requests) the old arrays are gone
+    for (let i = 0; i < 300; i++) step(pool, N2, 2);
+    expect(pool.pooledBytes()).toBe(KB(2 * N2));
+    // a size in use through many sweeps stays pooled: its arrays keep coming back
+    const again = step(pool, N2, 2);
+    expect(step(pool, N2, 2)).toEqual(again);
   });
 
   test('clear empties the pool', () => {
