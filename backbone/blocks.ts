@@ -6,14 +6,14 @@
  * Shortcuts: option A adds a zero-padded, subsampled identity; B projects (1x1 conv + BN, named
  * `downsample.0/1`) only when the shape changes; C projects in every block. A `plain` block has no shortcut.
  * Each convolution + batch norm (+ ReLU) runs through convBn (folded into one convolution in eval mode) and
- * the block ends with one add + ReLU kernel.
+ * the block ends with convBnAddRelu: the last convolution, the shortcut's add and the ReLU (one kernel in eval
+ * mode on native; conv, then one add + ReLU kernel elsewhere).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../engine/nn/module';
 import { Conv2d } from '../engine/nn/conv2d';
 import { BatchNorm2d } from '../engine/nn/batch_norm2d';
-import { convBn } from '../engine/nn/conv_bn';
-import { addRelu } from '../engine/ops/add_relu';
+import { convBn, convBnAddRelu } from '../engine/nn/conv_bn';
 
 export type ShortcutOption = 'A' | 'B' | 'C';
 
@@ -89,10 +89,11 @@ export abstract class ResidualBlock extends Module {
     if (s instanceof Projection) this.addModule('downsample', s);
     this.downsample = s;
   }
-  protected finish(x: tf.Tensor4D, residual: tf.Tensor4D): tf.Tensor4D {
-    if (this.plain) return tf.relu(residual);
+  /** The block's output from its input x and its last unit's input h: relu(bn(conv(h)) + shortcut(x)). */
+  protected finish(x: tf.Tensor4D, conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D): tf.Tensor4D {
+    if (this.plain) return convBn(conv, bn, h, true);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return addRelu(residual, identity);
+    return convBnAddRelu(conv, bn, h, identity);
   }
   abstract forward(x: tf.Tensor4D): tf.Tensor4D;
   /** The option-A filter is no parameter: freed here, whichever module's dispose runs (block or network). */
@@ -118,7 +119,7 @@ export class BasicBlock extends ResidualBlock {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const h = convBn(this.conv1, this.bn1, x, true);
-      return this.finish(x, convBn(this.conv2, this.bn2, h, false));
+      return this.finish(x, this.conv2, this.bn2, h);
     });
   }
 }
@@ -147,7 +148,7 @@ export class Bottleneck extends ResidualBlock {
     return tf.tidy(() => {
       const h1 = convBn(this.conv1, this.bn1, x, true);
       const h2 = convBn(this.conv2, this.bn2, h1, true);
-      return this.finish(x, convBn(this.conv3, this.bn3, h2, false));
+      return this.finish(x, this.conv3, this.bn3, h2);
     });
   }
 }

@@ -15,7 +15,7 @@ export interface NativeAddon {
   info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
   setThreads(n: number): number;
   /** wid > 0: the same weights come again unchanged; the addon keeps them in its layout until releaseWeights(wid) */
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, wid?: number): void;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, wid?: number, add?: Float32Array | null): void;
   releaseWeights(wid: number): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;

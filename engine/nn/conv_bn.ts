@@ -6,10 +6,17 @@
  * pass over the activations instead of three. The folded filter and bias are cached and recomputed when any of
  * the variables they come from has been assigned (new data), so loading weights or training in between is safe.
  * Under a gradient tape nothing is cached (gradients flow through the fold).
+ * The end of a residual block, relu(bn(conv(h)) + identity), is convBnAddRelu: in eval mode on a backend with
+ * ResdetConv2DAddRelu (native) one convolution reads the identity as a post-op (no extra pass over the output,
+ * no separate add kernel); elsewhere convBn, then addRelu.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2d } from './conv2d';
 import type { BatchNorm2d } from './batch_norm2d';
+import { addRelu } from '../ops/add_relu';
+import { hasKernel } from '../kernels/register';
+
+export const CONV_ADD_RELU = 'ResdetConv2DAddRelu';
 
 interface Folded {
   /** data ids of conv weight, conv bias, γ, β, μ, σ² when folded */
@@ -74,4 +81,14 @@ export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: bool
   } finally {
     if (f.owned) tf.dispose([f.filter, f.bias]);
   }
+}
+
+/** relu(bn(conv(h)) + identity), identity of the output's shape: one kernel in eval mode where the backend has it. */
+export function convBnAddRelu(conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, identity: tf.Tensor4D): tf.Tensor4D {
+  if (bn.training || tf.engine().state.gradientDepth > 0 || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
+    return tf.tidy(() => addRelu(convBn(conv, bn, h, false), identity));
+  }
+  const f = folded(conv, bn);
+  const inputs = { x: h, filter: f.filter, bias: f.bias, add: identity } as unknown as tf.NamedTensorMap;
+  return tf.engine().runKernel(CONV_ADD_RELU, inputs, { strides: conv.stride, pad: conv.padding }) as tf.Tensor4D;
 }

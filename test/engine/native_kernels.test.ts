@@ -104,6 +104,38 @@ maybe('native kernels vs cpu', () => {
     }
   });
 
+  test('ResdetConv2DAddRelu: relu(conv(x) + bias + add) in one convolution, 1x1 and 3x3, strides 1/2, batches 1/3', async () => {
+    const cases: Array<[number[], number[], number, number]> = [
+      [[1, 14, 14, 16], [1, 1, 16, 64], 1, 0],
+      [[3, 9, 11, 5], [3, 3, 5, 7], 1, 1],
+      [[2, 10, 9, 8], [3, 3, 8, 12], 2, 1],
+    ];
+    for (const [i, [xs, ws, s, p]] of cases.entries()) {
+      const c = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], ws as [number, number, number, number], s, 1, p);
+      const outShape = [c.batchSize, c.outHeight, c.outWidth, c.outChannels];
+      await same(`conv + add + relu ${xs} ${ws} s${s}`, () => {
+        const [x, w, b, add] = [T(xs, i + 1) as tf.Tensor4D, T(ws, i + 2) as tf.Tensor4D, T([ws[3]], i + 3) as tf.Tensor1D, T(outShape, i + 4)];
+        if (tf.getBackend() !== 'native') return tf.relu(tf.add(tf.fused.conv2d({ x, filter: w, bias: b, strides: s, pad: p }), add));
+        return tf.engine().runKernel('ResdetConv2DAddRelu', { x, filter: w, bias: b, add }, { strides: s, pad: p }) as tf.Tensor;
+      });
+    }
+  });
+
+  test('eval-mode ResNet-18 and ResNet-50 end their blocks with ResdetConv2DAddRelu and match cpu', async () => {
+    for (const arch of ['resnet18', 'resnet50']) {
+      await tf.setBackend('native');
+      const net = buildResNet(arch, { numClasses: 10 });
+      net.eval();
+      const x = T([1, 32, 32, 3], 5) as tf.Tensor4D;
+      const prof = await tf.profile(() => net.classify(x));
+      expect(prof.kernelNames).toContain('ResdetConv2DAddRelu');
+      expect(prof.kernelNames).not.toContain('ResdetAddRelu');
+      tf.dispose([x, prof.result as tf.Tensor]);
+      await same(`${arch} eval logits`, () => net.classify(T([1, 32, 32, 3], 5) as tf.Tensor4D));
+      net.dispose();
+    }
+  });
+
   test('MatMul / BatchMatMul / _FusedMatMul: transposes, batches, broadcast, gradients', async () => {
     const cases: Array<[number[], number[], boolean, boolean]> = [
       [[5, 7], [7, 3], false, false],

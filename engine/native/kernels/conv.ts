@@ -1,7 +1,9 @@
 /**
  * Convolutions on oneDNN: Conv2D, FusedConv2D (bias and ReLU as post-ops; other activations, PReLU weights
- * and non-vector biases go to tfjs-cpu), Conv2DBackpropInput, Conv2DBackpropFilter. NHWC only. Filters used
- * again unchanged stay in oneDNN's layout in the addon (weight_ids.ts).
+ * and non-vector biases go to tfjs-cpu), ResdetConv2DAddRelu (relu(conv(x) + bias + add), the end of a residual
+ * block at inference, engine/ops/conv_add_relu.ts: the add and ReLU as post-ops), Conv2DBackpropInput,
+ * Conv2DBackpropFilter. NHWC only. Filters used again unchanged stay in oneDNN's layout in the addon
+ * (weight_ids.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs, addon, isChannelsLast, nativeKernel, nb } from './common';
@@ -9,11 +11,11 @@ import { reusedWeightId } from '../weight_ids';
 
 type Info = tf.backend_util.Conv2DInfo;
 
-function geom(c: Info, relu: boolean): Int32Array {
+function geom(c: Info, relu: boolean, add = false): Int32Array {
   const p = c.padInfo;
   return Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth,
     c.outChannels, c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
-    p.top, p.left, p.bottom, p.right, relu ? 1 : 0);
+    p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add ? 1 : 0);
 }
 
 function convInfo(xShape: number[], wShape: number[], attrs: Record<string, unknown>): Info {
@@ -44,6 +46,25 @@ function forward(args: KernelArgs, fused: boolean) {
   addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu'), reusedWeightId(filter.dataId));
   return out.info;
 }
+
+/** relu(conv(x) + bias + add): inputs x, filter, bias, add (the output's shape); attrs strides, pad. */
+const convAddRelu: tf.KernelConfig = {
+  kernelName: 'ResdetConv2DAddRelu',
+  backendName: 'native',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const be = nb(backend);
+    const { x, filter, bias, add } = inputs as Record<string, tf.TensorInfo>;
+    const [xv, wv, bv, av] = [x, filter, bias, add].map((t) => be.f32(t));
+    const c = convInfo(x.shape, filter.shape, attrs as Record<string, unknown>);
+    const shape = [c.batchSize, c.outHeight, c.outWidth, c.outChannels];
+    if (!xv || !wv || !bv || !av || add.shape.join() !== shape.join() || bias.shape.join() !== String(c.outChannels)) {
+      throw new Error('ResdetConv2DAddRelu: float32 x, filter, bias and an add input of the output\'s shape expected');
+    }
+    const out = be.allocF32(shape);
+    addon().conv2d(xv, wv, bv, out.values, geom(c, true, true), reusedWeightId(filter.dataId), av);
+    return out.info;
+  },
+};
 
 const conv2d = nativeKernel('Conv2D', (args) => forward(args, false));
 const fusedConv2d = nativeKernel('FusedConv2D', (args) => forward(args, true));
@@ -77,5 +98,5 @@ const backpropFilter = nativeKernel('Conv2DBackpropFilter', ({ inputs, attrs, ba
 });
 
 export function convKernels(): tf.KernelConfig[] {
-  return [conv2d, fusedConv2d, backpropInput, backpropFilter];
+  return [conv2d, fusedConv2d, convAddRelu, backpropInput, backpropFilter];
 }

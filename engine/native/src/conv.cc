@@ -1,11 +1,12 @@
 // 2-D convolution on oneDNN: NHWC activations, HWIO weights in the caller's buffers; oneDNN picks its own
 // weight layout and the reorders from/to HWIO are cached with the primitives, by shape.
-//   conv2d(x, w, bias|null, y, geom, wid)           forward, optional bias and ReLU post-op; wid > 0 marks
+//   conv2d(x, w, bias|null, y, geom, wid, add|null)  forward, optional bias, residual add (a binary post-op
+//                                                   reading `add`, y's shape) and ReLU post-op; wid > 0 marks
 //                                                   weights used again unchanged (eval mode): their copy in
 //                                                   the primitive's layout is kept until releaseWeights(wid)
 //   conv2dBackpropInput(dy, w, dx, geom)            gradient w.r.t. the input
 //   conv2dBackpropFilter(x, dy, dw, geom)           gradient w.r.t. the HWIO filter
-// geom: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu]
+// geom: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, add]
 #include "common.h"
 #include <memory>
 
@@ -15,14 +16,14 @@ namespace {
 using namespace dnnl;
 
 struct Geom {
-  int64_t N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu;
+  int64_t N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, add = 0;
   explicit Geom(const Napi::Value &v) {
     auto a = v.As<Napi::Int32Array>();
-    int64_t *f[] = {&N, &H, &W, &C, &KH, &KW, &CO, &OH, &OW, &sH, &sW, &dH, &dW, &pT, &pL, &pB, &pR, &relu};
-    for (size_t i = 0; i < 18; i++) *f[i] = a[i];
+    int64_t *f[] = {&N, &H, &W, &C, &KH, &KW, &CO, &OH, &OW, &sH, &sW, &dH, &dW, &pT, &pL, &pB, &pR, &relu, &add};
+    for (size_t i = 0; i < 19 && i < a.ElementLength(); i++) *f[i] = a[i];
   }
   std::string key(const char *kind, bool bias) const {
-    return Key(kind, {N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, bias});
+    return Key(kind, {N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, add, bias});
   }
   memory::desc src() const { return {{N, C, H, W}, f32, tag::nhwc}; }
   memory::desc dst() const { return {{N, CO, OH, OW}, f32, tag::nhwc}; }
@@ -43,7 +44,7 @@ struct Geom {
   dims padL() const { return {pT, pL}; }
   dims padR() const { return {pB, pR}; }
 
-  convolution_forward::primitive_desc fwdPd(bool bias, bool relu) const {
+  convolution_forward::primitive_desc fwdPd(bool bias, bool relu, bool add = false) const {
     auto src_any = src(), dst_any = dst();
     convolution_forward::desc d = bias
         ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any, wAny(),
@@ -51,11 +52,10 @@ struct Geom {
         : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any, wAny(),
                                     dst_any, strides(), dil(), padL(), padR());
     primitive_attr attr;
-    if (relu) {
-      post_ops ops;
-      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-      attr.set_post_ops(ops);
-    }
+    post_ops ops;
+    if (add) ops.append_binary(algorithm::binary_add, dst());
+    if (relu) ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
     return convolution_forward::primitive_desc(d, attr, cpu());
   }
 };
@@ -129,7 +129,7 @@ Fwd &fwd(const Geom &g, bool bias) {
   static Cache<Fwd> cache;
   auto &e = cache[g.key("fwd", bias)];
   if (!e) {
-    auto pd = g.fwdPd(bias, g.relu != 0);
+    auto pd = g.fwdPd(bias, g.relu != 0, g.add != 0);
     e.reset(new Fwd{convolution_forward(pd), {}});
     e->w.init(g.wUser(), pd.weights_desc(), true);
   }
@@ -176,6 +176,11 @@ Napi::Value Conv2d(const Napi::CallbackInfo &info) {
         {DNNL_ARG_DST, Wrap(g.dst(), B(info[3]))},
     };
     if (bias.p) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
+    if (g.add) {
+      Buf add = B(info[6]);
+      if (!add.p) throw std::runtime_error("conv2d: geom asks for an add input and none was given");
+      args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = Wrap(g.dst(), add);
+    }
     p.prim.execute(strm(), args);
     strm().wait();
   });
