@@ -20,9 +20,10 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
   batchNormTrain(x: Float32Array, scale: Float32Array, offset: Float32Array, y: Float32Array,
-    mean: Float32Array, variance: Float32Array, shape: Int32Array, eps: number): void;
+    mean: Float32Array, variance: Float32Array, shape: Int32Array, eps: number, relu?: boolean): void;
   batchNormTrainGrad(dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array,
-    variance: Float32Array, dx: Float32Array, dscale: Float32Array, doffset: Float32Array, shape: Int32Array, eps: number): void;
+    variance: Float32Array, dx: Float32Array, dscale: Float32Array, doffset: Float32Array, shape: Int32Array, eps: number,
+    reluOutput?: Float32Array | null): void;
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, geom: Int32Array): void;
   binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;

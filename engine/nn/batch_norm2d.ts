@@ -35,13 +35,18 @@ export class BatchNorm2d extends Module {
     releaseFolded(this);
   }
 
-  forward<T extends tf.Tensor>(x: T): T {
+  /** Batch norm of x, followed by a ReLU when `relu` (one kernel in training where the backend has it). */
+  forward<T extends tf.Tensor>(x: T, relu = false): T {
     const gamma = this.weight.variable as tf.Tensor1D;
     const beta = this.bias.variable as tf.Tensor1D;
     if (!this.training || this.frozen) {
-      return batchNormInference(x, gamma, beta, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.eps);
+      const y = batchNormInference(x, gamma, beta, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.eps);
+      if (!relu) return y;
+      const out = tf.relu(y);
+      y.dispose();
+      return out;
     }
-    const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps);
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps, relu);
     const n = x.size / this.numFeatures;
     const m = this.momentum;
     tf.tidy(() => {

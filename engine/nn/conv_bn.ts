@@ -69,12 +69,7 @@ export function releaseFolded(bn: BatchNorm2d): void {
 
 /** relu?(bn(conv(x))), folded into one convolution in eval mode. */
 export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: boolean): tf.Tensor4D {
-  if (bn.training) {
-    return tf.tidy(() => {
-      const y = bn.forward(conv.forward(x));
-      return relu ? tf.relu(y) : y;
-    });
-  }
+  if (bn.training) return tf.tidy(() => bn.forward(conv.forward(x), relu));
   const f = folded(conv, bn);
   try {
     return tf.fused.conv2d({ x, filter: f.filter, bias: f.bias, strides: conv.stride, pad: conv.padding, activation: relu ? 'relu' : 'linear' });

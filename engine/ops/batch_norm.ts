@@ -1,11 +1,13 @@
 /**
  * Batch normalisation over the last (channel) axis.
  * - `batchNormTrain`: batch statistics, one kernel with its own gradient where the backend has
- *   ResdetBatchNormTrain (cpu, wasm, native); tfjs's op graph elsewhere.
+ *   ResdetBatchNormTrain (cpu, wasm, native); tfjs's op graph elsewhere. With `relu`, batch norm and ReLU in one
+ *   kernel (ResdetBatchNormReluTrain): the normalised tensor before the ReLU is never stored for the backward
+ *   pass — the gradient masks dy with the output, which the next convolution keeps anyway.
  * - `batchNormInference`: running statistics folded into one scale and shift (x * a + b).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch_norm_kernels';
+import { BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch_norm_kernels';
 import { hasKernel } from '../kernels/register';
 
 export interface BatchNormTrainResult<T extends tf.Tensor> {
@@ -21,6 +23,21 @@ let gradientRegistered = false;
 function registerGradient(): void {
   if (gradientRegistered) return;
   gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_RELU_TRAIN,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+      const [x, scale, y, mean, variance] = saved;
+      const [dx, dscale, doffset] = tf.engine().runKernel(
+        BATCH_NORM_TRAIN_GRAD,
+        { dy, x, scale, mean, variance, y },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { x: () => dx, scale: () => dscale, offset: () => doffset };
+    },
+  });
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     inputsToSave: ['x', 'scale'],
@@ -45,15 +62,24 @@ function composite<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Ten
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
+/** Batch norm with batch statistics, followed by a ReLU when `relu`. */
 export function batchNormTrain<T extends tf.Tensor>(
   x: T,
   scale: tf.Tensor1D,
   offset: tf.Tensor1D,
   epsilon = 1e-5,
+  relu = false,
 ): BatchNormTrainResult<T> {
-  if (!hasKernel(BATCH_NORM_TRAIN)) return composite(x, scale, offset, epsilon);
+  const kernel = relu ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN;
+  if (!hasKernel(kernel)) {
+    const r = composite(x, scale, offset, epsilon);
+    if (!relu) return r;
+    const y = tf.relu(r.y);
+    r.y.dispose();
+    return { ...r, y };
+  }
   registerGradient();
-  const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon }) as tf.Tensor[];
+  const [y, mean, variance] = tf.engine().runKernel(kernel, { x, scale, offset }, { epsilon }) as tf.Tensor[];
   return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 

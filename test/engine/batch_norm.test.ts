@@ -40,6 +40,28 @@ describe.each(['cpu', 'wasm'])('batch norm in training as one kernel (%s)', (bac
     tf.dispose([x, g, b, w, ym.y, ym.mean, ym.variance, yr, mean, variance, ...gm, ...gr]);
   });
 
+  test('with relu: batch norm and ReLU in one kernel match the tfjs graph followed by tf.relu, forward and gradients', () => {
+    const x = tf.randomNormal([2, 6, 5, 8], 0.5, 2, 'float32', 11);
+    const g = tf.randomNormal([8], 1, 0.5, 'float32', 12) as tf.Tensor1D;
+    const b = tf.randomNormal([8], 0, 1, 'float32', 13) as tf.Tensor1D;
+    const w = tf.randomNormal([2, 6, 5, 8], 0, 1, 'float32', 14);
+    const loss = (f: (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor) =>
+      (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(xx, gg as tf.Tensor1D, bb as tf.Tensor1D), w));
+    const fused = (xx: tf.Tensor, gg: tf.Tensor1D, bb: tf.Tensor1D) => batchNormTrain(xx, gg, bb, 1e-5, true).y;
+    const graph = (xx: tf.Tensor, gg: tf.Tensor1D, bb: tf.Tensor1D) => tf.relu(reference(xx, gg, bb, 1e-5));
+    const prof = tf.profile(() => fused(x, g, b));
+    return prof.then((info) => {
+      expect(info.kernelNames).toEqual(['ResdetBatchNormReluTrain']);
+      const [ym, yr] = [info.result as tf.Tensor, graph(x, g, b)];
+      expect(tf.min(ym).dataSync()[0]).toBe(0);
+      expect(maxRel(ym, yr)).toBeLessThan(1e-5);
+      const gm = tf.grads(loss(fused))([x, g, b]);
+      const gr = tf.grads(loss(graph))([x, g, b]);
+      for (let i = 0; i < 3; i++) expect(maxRel(gm[i], gr[i])).toBeLessThan(1e-4);
+      tf.dispose([x, g, b, w, ym, yr, ...gm, ...gr]);
+    });
+  });
+
   test('BatchNorm2d updates running statistics as PyTorch does', () => {
     const bn = new BatchNorm2d(2);
     const data = [1, 10, 2, 20, 3, 30, 6, 60];

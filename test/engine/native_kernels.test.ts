@@ -168,6 +168,9 @@ maybe('native kernels vs cpu', () => {
           [x, tf.add(T([C], i + 2), 1.5), T([C], i + 3)], i + 4);
         return [out.y, out.mean, out.variance, ...g];
       });
+      await same(`batch norm + relu ${shape}`, () =>
+        withGrads((a, s, o) => batchNormTrain(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-5, true).y,
+          [tf.add(tf.mul(T(shape, i + 1), 3), 0.5), tf.add(T([C], i + 2), 1.5), T([C], i + 3)], i + 4));
     }
   });
 

@@ -1,6 +1,8 @@
 // Batch norm in training, channels last, matching resdet's ResdetBatchNormTrain(Grad), in OpenMP loops:
-//   batchNormTrain(x, scale, offset, y, mean, variance, shape, eps)   batch statistics, biased variance
-//   batchNormTrainGrad(dy, x, scale, mean, variance, dx, dscale, doffset, shape, eps)
+//   batchNormTrain(x, scale, offset, y, mean, variance, shape, eps, relu)   batch statistics, biased variance;
+//       relu: y = max(0, batch norm)
+//   batchNormTrainGrad(dy, x, scale, mean, variance, dx, dscale, doffset, shape, eps, y|null)
+//       y given (the output of a relu forward): dy counts only where y > 0
 // shape: Int32Array [N, H, W, C] or [rows, C]; both are rows x C here. Each thread sums its band of rows per
 // channel (of x minus its first row, in float over blocks of 64 rows, in double across blocks), the bands are
 // combined, then every element is written in a second pass.
@@ -44,7 +46,7 @@ inline void combine(const std::vector<double> &part, int nt, int64_t C, std::vec
 }
 
 void Forward(const float *x, const float *g, const float *b, float *y, float *mean, float *var, int64_t R, int64_t C,
-             float eps) {
+             float eps, bool relu) {
   const bool par = R * C >= kParallelMin;
   const int maxT = par ? omp_get_max_threads() : 1;
   std::vector<double> part(static_cast<size_t>(maxT) * 2 * C, 0.0), tot;
@@ -88,13 +90,19 @@ void Forward(const float *x, const float *g, const float *b, float *y, float *me
     for (int64_t r = r0; r < r1; r++) {
       const float *xr = x + r * C;
       float *yr = y + r * C;
-      for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+      if (relu)
+        for (int64_t c = 0; c < C; c++) yr[c] = std::max(xr[c] * scale[c] + shift[c], 0.f);
+      else
+        for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
     }
   }
 }
 
+/** dy where the relu output y is positive, else 0 (y null: dy). */
+inline float Masked(const float *dyr, const float *yr, int64_t c) { return !yr || yr[c] > 0.f ? dyr[c] : 0.f; }
+
 void Backward(const float *dy, const float *x, const float *g, const float *mean, const float *var, float *dx,
-              float *dg, float *db, int64_t R, int64_t C, float eps) {
+              float *dg, float *db, int64_t R, int64_t C, float eps, const float *y) {
   const bool par = R * C >= kParallelMin;
   const int maxT = par ? omp_get_max_threads() : 1;
   std::vector<double> part(static_cast<size_t>(maxT) * 2 * C, 0.0), tot;
@@ -111,10 +119,11 @@ void Backward(const float *dy, const float *x, const float *g, const float *mean
       std::fill(fa.begin(), fa.end(), 0.f);
       std::fill(fb.begin(), fb.end(), 0.f);
       for (int64_t r = rb; r < std::min(rb + kBlock, r1); r++) {
-        const float *dyr = dy + r * C, *xr = x + r * C;
+        const float *dyr = dy + r * C, *xr = x + r * C, *yr = y ? y + r * C : nullptr;
         for (int64_t c = 0; c < C; c++) {
-          fa[c] += dyr[c];
-          fb[c] += dyr[c] * (xr[c] - mean[c]);
+          const float d = Masked(dyr, yr, c);
+          fa[c] += d;
+          fb[c] += d * (xr[c] - mean[c]);
         }
       }
       for (int64_t c = 0; c < C; c++) {
@@ -137,9 +146,9 @@ void Backward(const float *dy, const float *x, const float *g, const float *mean
       }
     }
     for (int64_t r = r0; r < r1; r++) {
-      const float *dyr = dy + r * C, *xr = x + r * C;
+      const float *dyr = dy + r * C, *xr = x + r * C, *yr = y ? y + r * C : nullptr;
       float *dxr = dx + r * C;
-      for (int64_t c = 0; c < C; c++) dxr[c] = k1[c] * (dyr[c] - k0[c] - (xr[c] - mean[c]) * k2[c]);
+      for (int64_t c = 0; c < C; c++) dxr[c] = k1[c] * (Masked(dyr, yr, c) - k0[c] - (xr[c] - mean[c]) * k2[c]);
     }
   }
 }
@@ -147,16 +156,18 @@ void Backward(const float *dy, const float *x, const float *g, const float *mean
 Napi::Value Train(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     Rows s(info[6]);
+    const bool relu = info.Length() > 8 && info[8].ToBoolean();
     Forward(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), F32(info[5]), s.R, s.C,
-            static_cast<float>(Dbl(info[7])));
+            static_cast<float>(Dbl(info[7])), relu);
   });
 }
 
 Napi::Value TrainGrad(const Napi::CallbackInfo &info) {
   return Guard(info, [&] {
     Rows s(info[8]);
+    const float *y = info.Length() > 10 && !info[10].IsNull() && !info[10].IsUndefined() ? F32(info[10]) : nullptr;
     Backward(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), F32(info[5]), F32(info[6]),
-             F32(info[7]), s.R, s.C, static_cast<float>(Dbl(info[9])));
+             F32(info[7]), s.R, s.C, static_cast<float>(Dbl(info[9])), y);
   });
 }
 
