@@ -38,7 +38,12 @@ export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private readonly owned = new WeakSet<ArrayBuffer>();
   private readonly escaped = new WeakSet<ArrayBuffer>();
-  /** per size: the `take` count when it was last requested, and the interval between its last two requests */
+  /**
+   * per size: the `take` count when it was last requested, and the longest interval between two of its requests
+   * (within HORIZON). The longest, not the last: a training step requests many sizes in bursts (every block of a
+   * stage, forward then backward), and the last interval of each is then a few requests while the step is
+   * thousands — with last intervals, R50-C4's pooled arrays were dropped as stale every other step.
+   */
   private readonly lastUse = new Map<number, number>();
   private readonly lastGap = new Map<number, number>();
   private takes = 0;
@@ -92,12 +97,14 @@ export class BufferPool {
   private request(n: number): void {
     const prev = this.lastUse.get(n);
     this.takes++;
-    if (prev !== undefined) this.lastGap.set(n, this.takes - prev);
+    const gap = prev === undefined ? 0 : this.takes - prev;
+    if (gap > 0 && gap <= HORIZON) this.lastGap.set(n, Math.max(gap, this.lastGap.get(n) ?? 0));
     this.lastUse.set(n, this.takes);
   }
 
   /**
-   * Twice the longest recurrence interval of the sizes requested lately: sizes older than that are stale.
+   * Twice the longest recurrence interval of the sizes requested lately (about two training steps): sizes not
+   * requested for longer than that are stale.
    * Forgets sizes not requested within HORIZON that hold no arrays.
    */
   private staleAfter(): number {

@@ -88,6 +88,20 @@ describe('BufferPool', () => {
     expect(step(pool, N2, 2)).toEqual(again);
   });
 
+  test('sizes requested in bursts stay pooled across steps (the staleness window is the longest recurrence)', () => {
+    const pool = new BufferPool(KB(1000 * N2));
+    // each step: three N1 arrays in a row, then 600 N2 requests in a row; every size's last interval is 1
+    const burst = () => {
+      const a = [pool.take(N1), pool.take(N1), pool.take(N1)];
+      a.forEach((x) => pool.give(x));
+      for (let i = 0; i < 600; i++) pool.give(pool.take(N2));
+    };
+    for (let i = 0; i < 3; i++) burst();
+    const misses = pool.misses;
+    for (let i = 0; i < 3; i++) burst();
+    expect(pool.misses).toBe(misses);
+  });
+
   test('clear empties the pool', () => {
     const pool = new BufferPool(KB(4 * N1));
     pool.give(pool.take(N1));
