@@ -92,8 +92,10 @@ interface TorchFigures {
   infer_rois_to_box_head: number;
   box_head: { median_ms: number };
   box_head_rois: number;
-  train?: { median_ms: number };
+  train?: { median_ms: number; runs_ms: number[] };
   train_rois_to_box_head?: number;
+  /** RoIs the box head got in each warm-up and timed step */
+  train_rois_per_step?: number[];
 }
 
 /** torchvision's figures measured now, or why they were not. */
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     console.log([
       `| ${who} | inference, RPN NMS off (${t.infer_rois_to_box_head} RoIs reached the box head) | ${t.infer.median_ms.toFixed(0)} ms/image | |`,
       `| ${who} | box head alone on ${t.box_head_rois} proposals | ${t.box_head.median_ms.toFixed(0)} ms | |`,
-      ...(t.train ? [`| ${who} | training step, ${t.train_rois_to_box_head} RoIs | ${t.train.median_ms.toFixed(0)} ms/step | |`] : []),
+      ...(t.train ? [`| ${who} | training step, ${(t.train_rois_per_step ?? [t.train_rois_to_box_head]).join('/')} RoIs per step | ${t.train.median_ms.toFixed(0)} ms/step (${t.train.runs_ms.map((v) => (v / 1000).toFixed(1)).join(', ')} s) | |`] : []),
     ].join('\n'));
   } else {
     console.log(`torchvision: not measured in this run (${torch.notRun})`);

@@ -24,6 +24,8 @@ export interface NativeAddon {
   batchNormTrainGrad(dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array,
     variance: Float32Array, dx: Float32Array, dscale: Float32Array, doffset: Float32Array, shape: Int32Array, eps: number,
     reluOutput?: Float32Array | null): void;
+  sgdStep(p: Float32Array, buf: Float32Array | null, grad: Float32Array, pOut: Float32Array, bufOut: Float32Array | null,
+    lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, geom: Int32Array): void;
   binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;

@@ -13,7 +13,8 @@
         "src/roi.cc",
         "src/copy.cc",
         "src/gather.cc",
-        "src/resize_nearest.cc"
+        "src/resize_nearest.cc",
+        "src/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -2,9 +2,14 @@
  * SGD with momentum and weight decay, as torch.optim.SGD (dampening 0, optional Nesterov):
  *   g = grad + weightDecay * p;  buf = momentum * buf + g (buf = g on the first step);  p -= lr * buf
  * Parameters are named; the momentum buffers are state that checkpoints save and restore by name.
+ * Where the backend has ResdetSgdStep (native) each parameter's update is one kernel computing the same float
+ * operations in the same order (bit-identical); elsewhere it is tfjs's element-wise ops.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer } from './optimizer';
+import { hasKernel } from '../kernels/register';
+
+const SGD_STEP = 'ResdetSgdStep';
 
 export interface SgdOptions {
   momentum?: number;
@@ -31,9 +36,14 @@ export class SGD implements Optimizer {
 
   /** Applies one update. `grads` maps parameter names to gradients (not disposed here). */
   step(params: Array<[string, tf.Variable]>, grads: Record<string, tf.Tensor>, lr: number): void {
+    const fused = hasKernel(SGD_STEP);
     for (const [name, p] of params) {
       const grad = grads[name];
       if (!grad) continue;
+      if (fused && grad.dtype === 'float32' && p.dtype === 'float32') {
+        this.fusedStep(name, p, grad, lr);
+        continue;
+      }
       tf.tidy(() => {
         let g: tf.Tensor = grad;
         if (this.weightDecay && !this.noDecay(name)) g = tf.add(g, tf.mul(p, this.weightDecay));
@@ -50,6 +60,21 @@ export class SGD implements Optimizer {
         p.assign(tf.sub(p, tf.mul(g, lr)));
       });
     }
+  }
+
+  /** One parameter's update as one ResdetSgdStep kernel. */
+  private fusedStep(name: string, p: tf.Variable, grad: tf.Tensor, lr: number): void {
+    const buf = this.buffers.get(name);
+    const weightDecay = this.weightDecay && !this.noDecay(name) ? this.weightDecay : 0;
+    const inputs = (buf ? { p, grad, buf } : { p, grad }) as unknown as tf.NamedTensorMap;
+    const attrs = { lr, momentum: this.momentum, weightDecay, nesterov: this.nesterov };
+    const [pNew, bufNew] = tf.engine().runKernel(SGD_STEP, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    p.assign(pNew);
+    pNew.dispose();
+    if (!bufNew) return;
+    if (buf) buf.assign(bufNew);
+    else this.buffers.set(name, tf.variable(bufNew, false));
+    bufNew.dispose();
   }
 
   /** Momentum buffers by parameter name (live variables; do not dispose). */

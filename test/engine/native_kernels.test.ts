@@ -136,6 +136,48 @@ maybe('native kernels vs cpu', () => {
     }
   });
 
+  test('ResdetSgdStep: SGD updates identical bit for bit to the tfjs-op path (momentum, Nesterov, weight decay, no-decay names)', async () => {
+    await tf.setBackend('native');
+    const kernel = tf.getKernel('ResdetSgdStep', 'native') as tf.KernelConfig;
+    const run = (opts: ConstructorParameters<typeof SGD>[0], fused: boolean): Float32Array[] => {
+      if (!fused) tf.unregisterKernel('ResdetSgdStep', 'native');
+      try {
+        const params: Array<[string, tf.Variable]> = tf.tidy(() => [['w', tf.variable(T([40000], 1))], ['bn.bias', tf.variable(T([7], 2))]]);
+        const opt = new SGD(opts);
+        for (let step = 0; step < 3; step++) {
+          const grads = { w: T([40000], 10 + step), 'bn.bias': T([7], 20 + step) };
+          opt.step(params, grads, 0.1 / (step + 1));
+          tf.dispose(Object.values(grads));
+        }
+        const out = [...params.map(([, v]) => Float32Array.from(v.dataSync())), ...[...opt.state().values()].map((b) => Float32Array.from(b.dataSync()))];
+        opt.dispose();
+        params.forEach(([, v]) => v.dispose());
+        return out;
+      } finally {
+        if (!fused) tf.registerKernel(kernel);
+      }
+    };
+    const cases: Array<ConstructorParameters<typeof SGD>[0]> = [
+      {}, { momentum: 0.9 }, { momentum: 0.9, weightDecay: 1e-4 }, { momentum: 0.9, nesterov: true, weightDecay: 5e-4, noDecay: (n: string) => n.startsWith('bn.') },
+    ];
+    for (const opts of cases) {
+      const before = tf.memory().numTensors;
+      const [fused, ops] = [run(opts, true), run(opts, false)];
+      expect(fused.length).toBe(opts?.momentum ? 4 : 2);
+      const differing = fused.map((v, i) => v.filter((x, j) => x !== ops[i][j]).length);
+      expect({ opts: JSON.stringify(opts), differing }).toEqual({ opts: JSON.stringify(opts), differing: fused.map(() => 0) });
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    const [p, g, o] = [tf.tidy(() => tf.variable(T([10], 3))), T([10], 4), new SGD({ momentum: 0.9, weightDecay: 1e-4 })];
+    const prof = await tf.profile(() => {
+      o.step([['p', p]], { p: g }, 0.1);
+      return [];
+    });
+    expect(prof.kernelNames).toEqual(['ResdetSgdStep']);
+    tf.dispose([p, g]);
+    o.dispose();
+  });
+
   test('MatMul / BatchMatMul / _FusedMatMul: transposes, batches, broadcast, gradients', async () => {
     const cases: Array<[number[], number[], boolean, boolean]> = [
       [[5, 7], [7, 3], false, false],

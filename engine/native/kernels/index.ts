@@ -8,9 +8,10 @@ import { reduceKernels } from './reduce';
 import { poolKernels } from './pool';
 import { roiKernels } from './roi';
 import { dataMovementKernels } from './data_movement';
+import { optimKernels } from './optim';
 import { reluGradKernel } from '../relu_grad';
 
 export function nativeKernels(): tf.KernelConfig[] {
   return [...convKernels(), ...batchNormKernels(), ...matMulKernels(), ...elementwiseKernels(), ...reduceKernels(), ...poolKernels(),
-    ...roiKernels(), ...dataMovementKernels(), reluGradKernel];
+    ...roiKernels(), ...dataMovementKernels(), ...optimKernels(), reluGradKernel];
 }

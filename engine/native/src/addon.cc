@@ -11,6 +11,7 @@ void InitRoi(Napi::Env env, Napi::Object exports);  // roi.cc: RoIAlign / RoIPoo
 void InitCopy(Napi::Env env, Napi::Object exports);  // copy.cc: strided copies (Transpose, Slice, Concat, Pad, ...)
 void InitGather(Napi::Env env, Napi::Object exports);  // gather.cc: GatherV2
 void InitResizeNearest(Napi::Env env, Napi::Object exports);  // resize_nearest.cc: ResizeNearestNeighbor (+ grad)
+void InitOptim(Napi::Env env, Napi::Object exports);  // optim.cc: SGD's update in one pass
 
 dnnl::engine &cpu() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -66,6 +67,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCopy(env, exports);
   InitGather(env, exports);
   InitResizeNearest(env, exports);
+  InitOptim(env, exports);
   return exports;
 }
 
