@@ -103,20 +103,25 @@ export class BufferPool {
   }
 
   /**
-   * Twice the longest recurrence interval of the sizes requested lately (about two training steps): sizes not
-   * requested for longer than that are stale.
+   * Twice the longest recurrence interval of the sizes requested lately (about two training steps), but at most
+   * eight times their median: sizes not requested for longer than that are stale. The cap keeps a few rare sizes
+   * (a count of sampled boxes that comes back after many steps) from stretching the window until every odd size
+   * of every step stays pooled (R50-FPN: peak RSS 2.8 GB after 8 steps, 3.6 GB after 27 without it).
    * Forgets sizes not requested within HORIZON that hold no arrays.
    */
   private staleAfter(): number {
-    let longest = 0;
+    const gaps: number[] = [];
     for (const [n, last] of this.lastUse) {
-      if (this.takes - last <= HORIZON) longest = Math.max(longest, this.lastGap.get(n) ?? 0);
+      if (this.takes - last <= HORIZON) gaps.push(this.lastGap.get(n) ?? 0);
       else if (!this.free.has(n)) {
         this.lastUse.delete(n);
         this.lastGap.delete(n);
       }
     }
-    return 2 * longest;
+    if (gaps.length === 0) return 0;
+    gaps.sort((a, b) => a - b);
+    const median = gaps[gaps.length >> 1];
+    return 2 * Math.min(gaps[gaps.length - 1], 4 * median);
   }
 
   /** Frees room for `need` bytes by dropping the arrays of stale sizes, least recently requested first. */

@@ -102,6 +102,24 @@ describe('BufferPool', () => {
     expect(pool.misses).toBe(misses);
   });
 
+  test('a rare size does not keep every odd size of every step pooled', () => {
+    const pool = new BufferPool(KB(100000 * N1));
+    // steps of 300 requests of ten regular sizes; each step also one size of its own (never requested again),
+    // and every 20th step a rare size comes back (its interval: 20 steps)
+    const odd = (i: number) => N2 + 16 * (i + 1);
+    for (let i = 0; i < 60; i++) {
+      for (let k = 0; k < 30; k++) for (let s = 0; s < 10; s++) pool.give(pool.take(N1 + 16 * s));
+      pool.give(pool.take(odd(i)));
+      if (i % 20 === 0) pool.give(pool.take(3 * N2));
+    }
+    // only the odd sizes of the last few steps are still pooled, not those of all 60 (measured without the cap: 43)
+    const free = (pool as unknown as { free: Map<number, Float32Array[]> }).free;
+    const oddHeld = [...free.keys()].filter((n) => n > N2 && n !== 3 * N2).length;
+    expect(oddHeld).toBeGreaterThan(0);
+    expect(oddHeld).toBeLessThan(5);
+    expect(free.has(N1 + 16 * 9)).toBe(true);
+  });
+
   test('clear empties the pool', () => {
     const pool = new BufferPool(KB(4 * N1));
     pool.give(pool.take(N1));
