@@ -36,6 +36,52 @@ function budgetParagraph(b: Budget): string[] {
   ];
 }
 
+interface Gap {
+  r: ReproductionResults;
+  low: string;
+  high: string;
+  train: number;
+  test: number;
+}
+
+function trend(rows: Gap[]): string {
+  const last = rows[rows.length - 1];
+  if (last.train < 0 && last.test < 0) return `At ${last.r.epochs} epochs ${last.high} is ahead of ${last.low} on both counts.`;
+  const shrinking = rows.every((g, i) => i === 0 || g.train <= rows[i - 1].train);
+  return shrinking
+    ? `The training-error gap shrinks at every longer budget, but ${last.high} has not overtaken ${last.low} at ${last.r.epochs} epochs.`
+    : 'The gap does not shrink steadily with the budget.';
+}
+
+const points = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
+
+/**
+ * How far the deepest ResNet trails (or leads) the shallowest at each budget that ran both: mean final training
+ * and test error, deeper minus shallower, in percentage points — and what the longest budget's time says a
+ * paper-length run would cost here (its seconds per epoch times the paper's 182 epochs, an extrapolation).
+ */
+export function gapByBudget(all: ReproductionResults[]): string {
+  const rows: Gap[] = all.flatMap((r) => {
+    const nets = summariseNets(r).filter((s) => s.net.startsWith('resnet'));
+    const depth = (n: string) => Number(n.replace(/\D/g, ''));
+    if (nets.length < 2) return [];
+    const sorted = [...nets].sort((a, b) => depth(a.net) - depth(b.net));
+    const [low, high] = [sorted[0], sorted[sorted.length - 1]];
+    return [{ r, low: low.net, high: high.net, train: high.train.mean - low.train.mean, test: high.test.mean - low.test.mean }];
+  });
+  if (rows.length < 2) return '';
+  const longest = rows[rows.length - 1];
+  const pair = longest.r.runs.filter((x) => x.name === longest.low || x.name === longest.high);
+  const perEpoch = pair.reduce((sum, x) => sum + x.seconds, 0) / Math.max(1, new Set(pair.map((x) => x.seed)).size) / Number(longest.r.epochs);
+  return `**How the gap moves with the budget** (mean final error of ${longest.high} minus ${longest.low}, percentage points; ` +
+    'negative would mean the deeper net wins, as in the paper): training error ' +
+    rows.map((g) => `${points(g.train)} at ${g.r.epochs} epochs`).join(', ') + '; test error ' +
+    rows.map((g) => `${points(g.test)} at ${g.r.epochs}`).join(', ') + '. ' +
+    `${trend(rows)} ` +
+    `The paper trains 182 epochs (64k iterations); at the ${longest.r.epochs}-epoch pair's pace (${formatDuration(perEpoch)} per epoch for the two nets) ` +
+    `that run would take about ${formatDuration(182 * perEpoch)} per seed on this machine — an extrapolation, not a measurement.`;
+}
+
 /** The section, or '' without longer budgets. `main` is the budget of the section above, listed first. */
 export function longerBudgetsSection(main: ReproductionResults, longer: Budget[]): string {
   if (!longer.length) return '';
@@ -49,6 +95,8 @@ export function longerBudgetsSection(main: ReproductionResults, longer: Budget[]
     '| epochs | iterations | net | seeds | final training error | final test error |',
     '|---:|---:|---|---:|---:|---:|',
     ...budgetRows([main, ...sorted.map((b) => b.results)]),
+    '',
+    gapByBudget([main, ...sorted.map((b) => b.results)]),
     '',
     ...sorted.flatMap(budgetParagraph),
   ].join('\n');

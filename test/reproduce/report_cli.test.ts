@@ -175,6 +175,10 @@ test('--longer: the same recipe at longer budgets, each with its final errors, v
   expect(md).toContain('| 8 | 400 | resnet20 | 1 | 4.00 % | 5.00 % |');
   expect(md).toContain('| 8 | 400 | resnet56 | 1 | 3.00 % | 4.50 % |');
   expect(md).toContain('**8 epochs** (400 iterations;');
+  // the gap between the deepest and the shallowest ResNet at each budget, from the files
+  expect(md).toContain('training error +3.00 at 2 epochs, −1.00 at 8 epochs; test error +1.00 at 2, −0.50 at 8. At 8 epochs resnet56 is ahead of resnet20 on both counts.');
+  // the longest pair took 120 s for 8 epochs: 15 s per epoch, 182 epochs ≈ 45.5 min
+  expect(md).toMatch(/\(15 s per epoch for the two nets\) that run would take about 4[56] min per seed on this machine — an extrapolation, not a measurement/);
   // at 8 epochs the deeper ResNet is better on both counts; the plain-net verdicts are not judged there, so not listed
   const eight = md.slice(md.indexOf('**8 epochs**'));
   expect(eight).toMatch(/^- Holds: /m);
