@@ -212,7 +212,7 @@ test('demo: synthetic data, training, both metrics, report, drawn predictions; w
   expect(fs.readdirSync(path.join(out, 'train')).filter((f) => f.startsWith('previous-'))).toHaveLength(1);
   // without --max-iters the slow backend trains SLOW_BACKEND_DEMO_ITERS, and says so
   const help = runCli(['demo', '--help']);
-  expect(help.stdout).toMatch(/--max-iters <n>.*300 on wasm\/cpu/s);
+  expect(help.stdout).toMatch(/--max-iters <n>.*550 on wasm\/cpu/s);
 }, 300000);
 
 test('100 training iterations from the CLI keep the tensor count flat (data pipeline, model, optimizer)', () => {
