@@ -33,7 +33,7 @@ interface EngineInternals {
 }
 
 /** The nodes on a path from one of `xs` to `y`, each with only the inputs that depend on some x. */
-export function nodesFromXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+function nodesFromXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
   const fromX = new Set(xs.map((x) => x.id));
   const nodeFromX = tape.map((node) => {
     const hit = Object.values(node.inputs).some((t) => fromX.has(t.id));

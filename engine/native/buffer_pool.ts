@@ -45,7 +45,7 @@ export class BufferPool {
    * thousands — with last intervals, R50-C4's pooled arrays were dropped as stale every other step.
    */
   private readonly lastUse = new Map<number, number>();
-  private readonly lastGap = new Map<number, number>();
+  private readonly longestGap = new Map<number, number>();
   private takes = 0;
   private bytes = 0;
   hits = 0;
@@ -98,7 +98,7 @@ export class BufferPool {
     const prev = this.lastUse.get(n);
     this.takes++;
     const gap = prev === undefined ? 0 : this.takes - prev;
-    if (gap > 0 && gap <= HORIZON) this.lastGap.set(n, Math.max(gap, this.lastGap.get(n) ?? 0));
+    if (gap > 0 && gap <= HORIZON) this.longestGap.set(n, Math.max(gap, this.longestGap.get(n) ?? 0));
     this.lastUse.set(n, this.takes);
   }
 
@@ -112,10 +112,10 @@ export class BufferPool {
   private staleAfter(): number {
     const gaps: number[] = [];
     for (const [n, last] of this.lastUse) {
-      if (this.takes - last <= HORIZON) gaps.push(this.lastGap.get(n) ?? 0);
+      if (this.takes - last <= HORIZON) gaps.push(this.longestGap.get(n) ?? 0);
       else if (!this.free.has(n)) {
         this.lastUse.delete(n);
-        this.lastGap.delete(n);
+        this.longestGap.delete(n);
       }
     }
     if (gaps.length === 0) return 0;
@@ -159,7 +159,7 @@ export class BufferPool {
   clear(): void {
     this.free.clear();
     this.lastUse.clear();
-    this.lastGap.clear();
+    this.longestGap.clear();
     this.bytes = 0;
   }
 }

@@ -20,39 +20,32 @@ export interface BatchNormTrainResult<T extends tf.Tensor> {
 
 let gradientRegistered = false;
 
+/**
+ * The gradient of a batch-norm training kernel: ResdetBatchNormTrainGrad on the saved input and statistics; with
+ * `relu` the saved output too (the kernel counts dy only where it is positive).
+ */
+function registerBatchNormGradient(kernelName: string, relu: boolean): void {
+  tf.registerGradient({
+    kernelName,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [relu, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+      const [x, scale, ...outputs] = saved;
+      const [mean, variance] = outputs.slice(-2);
+      const inputs: tf.NamedTensorMap = { dy, x, scale, mean, variance };
+      if (relu) inputs.y = outputs[0];
+      const [dx, dscale, doffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { x: () => dx, scale: () => dscale, offset: () => doffset };
+    },
+  });
+}
+
 function registerGradient(): void {
   if (gradientRegistered) return;
   gradientRegistered = true;
-  tf.registerGradient({
-    kernelName: BATCH_NORM_RELU_TRAIN,
-    inputsToSave: ['x', 'scale'],
-    outputsToSave: [true, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [x, scale, y, mean, variance] = saved;
-      const [dx, dscale, doffset] = tf.engine().runKernel(
-        BATCH_NORM_TRAIN_GRAD,
-        { dy, x, scale, mean, variance, y },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
-      return { x: () => dx, scale: () => dscale, offset: () => doffset };
-    },
-  });
-  tf.registerGradient({
-    kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ['x', 'scale'],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [x, scale, mean, variance] = saved;
-      const [dx, dscale, doffset] = tf.engine().runKernel(
-        BATCH_NORM_TRAIN_GRAD,
-        { dy, x, scale, mean, variance },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
-      return { x: () => dx, scale: () => dscale, offset: () => doffset };
-    },
-  });
+  registerBatchNormGradient(BATCH_NORM_TRAIN, false);
+  registerBatchNormGradient(BATCH_NORM_RELU_TRAIN, true);
 }
 
 function composite<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number) {

@@ -1,7 +1,7 @@
 /**
  * Convolutions on oneDNN: Conv2D, FusedConv2D (bias and ReLU as post-ops; other activations, PReLU weights
  * and non-vector biases go to tfjs-cpu), ResdetConv2DAddRelu (relu(conv(x) + bias + add), the end of a residual
- * block at inference, engine/ops/conv_add_relu.ts: the add and ReLU as post-ops), Conv2DBackpropInput,
+ * block at inference, convBnAddRelu in engine/nn/conv_bn.ts: the add and ReLU as post-ops), Conv2DBackpropInput,
  * Conv2DBackpropFilter. NHWC only. Filters used again unchanged stay in oneDNN's layout in the addon
  * (weight_ids.ts).
  */

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addon, nativeKernel, nb } from './common';
 
-export const SGD_STEP = 'ResdetSgdStep';
+const SGD_STEP = 'ResdetSgdStep';
 
 const sgdStep = nativeKernel(SGD_STEP, ({ inputs, attrs, backend }) => {
   const be = nb(backend);
