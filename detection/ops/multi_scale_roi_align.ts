@@ -54,7 +54,7 @@ export function multiScaleRoiAlign(features: tf.Tensor4D[], rois: Float32Array, 
   for (let r = 0; r < R; r++) rowsOf[levels[r]].push(r);
   return tf.tidy(() => {
     const parts: tf.Tensor4D[] = [];
-    const order: number[] = [];
+    const partRows: number[][] = [];
     rowsOf.forEach((rows, l) => {
       if (!rows.length && (R > 0 || l > 0)) return; // no RoIs at all: one empty part keeps the shape
       const sel = new Float32Array(rows.length * 5);
@@ -66,13 +66,27 @@ export function multiScaleRoiAlign(features: tf.Tensor4D[], rois: Float32Array, 
           ? roiPool(features[l], t, { outputSize: o.outputSize, spatialScale })
           : roiAlign(features[l], t, { outputSize: o.outputSize, spatialScale, samplingRatio: o.samplingRatio, aligned: o.aligned }),
       );
-      order.push(...rows);
+      partRows.push(rows);
     });
     if (parts.length === 1) return parts[0];
-    const pooled = tf.concat(parts, 0);
-    // row j of `pooled` is RoI order[j]; gather puts RoI r at row r
-    const inverse = new Int32Array(R);
-    order.forEach((r, j) => (inverse[r] = j));
-    return tf.gather(pooled, tf.tensor1d(inverse, 'int32')) as tf.Tensor4D;
+    return interleaveRows(parts, partRows, R);
   });
+}
+
+/**
+ * The rows of `parts` put back in RoI order: row j of part l is RoI rows[l][j] of the R rows of the result. Its
+ * gradient takes each part's rows of dy (one gather per part); tfjs's concat + gather would be a split and a
+ * segment sum over the whole pooled tensor (16 ms of the demo's 180 ms step).
+ */
+function interleaveRows(parts: tf.Tensor4D[], rows: number[][], R: number): tf.Tensor4D {
+  const inverse = new Int32Array(R);
+  let j = 0;
+  for (const r of rows.flat()) inverse[r] = j++;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const xs = args.slice(0, parts.length) as tf.Tensor4D[];
+    const value = tf.tidy(() => tf.gather(tf.concat(xs, 0), tf.tensor1d(inverse, 'int32')) as tf.Tensor4D);
+    const gradFunc = (dy: tf.Tensor) => tf.tidy(() => rows.map((rs) => tf.gather(dy, tf.tensor1d(Int32Array.from(rs), 'int32'))));
+    return { value, gradFunc };
+  });
+  return (op as unknown as (...xs: tf.Tensor4D[]) => tf.Tensor4D)(...parts);
 }

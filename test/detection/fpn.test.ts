@@ -124,6 +124,28 @@ describe('multi-level RoIAlign', () => {
     }
     tf.dispose([...feats, out]);
   });
+
+  test("each level's gradient is the sum of its RoIs' gradients, taken row by row", () => {
+    const strides = [4, 8, 16, 32];
+    const feats = strides.map((s, l) => tf.randomNormal([2, Math.ceil(512 / s), Math.ceil(512 / s), 3], 0, 1, 'float32', 20 + l) as tf.Tensor4D);
+    // levels 5, 2, 4, 3, 2, 4, 2: parts of several rows, interleaved in RoI order
+    const rois = Float32Array.from([0, 0, 0, 460, 460, 0, 5, 5, 30, 30, 0, 100, 50, 330, 270, 0, 60, 60, 180, 180, 1, 3, 7, 20, 60, 1, 10, 10, 240, 240, 1, 8, 8, 40, 40]);
+    const opts = { outputSize: [7, 7] as [number, number], samplingRatio: 2, aligned: false };
+    const R = rois.length / 5;
+    const w = tf.randomNormal([R, 7, 7, 3], 0, 1, 'float32', 7);
+    const levels = assignFpnLevels(rois, 2, 5);
+    const grads = tf.grads((...f: tf.Tensor[]) => tf.sum(tf.mul(multiScaleRoiAlign(f as tf.Tensor4D[], rois, { strides, pooler: 'align', ...opts }), w)))(feats);
+    const rowByRow = tf.grads((...f: tf.Tensor[]) => {
+      const terms = Array.from(levels, (l, r) => {
+        const one = roiAlign(f[l] as tf.Tensor4D, tf.tensor2d(rois.subarray(5 * r, 5 * r + 5), [1, 5]), { ...opts, spatialScale: 1 / strides[l] });
+        return tf.sum(tf.mul(one, tf.slice(w, [r, 0, 0, 0], [1, 7, 7, 3])));
+      });
+      return tf.addN(terms);
+    })(feats);
+    for (let l = 0; l < 4; l++) expect(tf.max(tf.abs(tf.sub(grads[l], rowByRow[l]))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(tf.sum(tf.abs(grads[1])).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([...feats, w, ...grads, ...rowByRow]);
+  });
 });
 
 test('proposals: top-k anchors per level, NMS within each level, then the best of all levels', () => {
