@@ -34,9 +34,9 @@ export class Conv2d extends Module {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const y = tf.conv2d(x, this.weight.variable as tf.Tensor4D, this.stride, this.padding);
-      return this.bias ? tf.add(y, this.bias.variable) : y;
-    });
+    const filter = this.weight.variable as tf.Tensor4D;
+    if (!this.bias) return tf.conv2d(x, filter, this.stride, this.padding);
+    // the bias as the convolution's post-op (one kernel on native, and no separate add in the backward pass)
+    return tf.fused.conv2d({ x, filter, strides: this.stride, pad: this.padding, bias: this.bias.variable });
   }
 }
