@@ -1,11 +1,13 @@
 /**
- * A convolution followed by batch norm (and optionally ReLU), the unit of every ResNet. In training (batch
- * statistics, or frozen batch norm while training) it is conv, then batch norm, then ReLU. In eval mode the batch
- * norm is folded into the convolution — filter w·a and bias β − μ·a (+ b·a for a conv bias) with
+ * A convolution followed by batch norm (and optionally ReLU), the unit of every ResNet. In training with batch
+ * statistics it is conv, then batch norm, then ReLU. In eval mode, and for frozen batch norm (fixed statistics,
+ * weight and bias) in training, the batch norm is folded into the convolution — filter w·a and bias β − μ·a (+ b·a for a conv bias) with
  * a = γ / √(σ² + ε), as torch.jit / ONNX exports do — and runs as one fused convolution with bias and ReLU: one
  * pass over the activations instead of three. The folded filter and bias are cached and recomputed when any of
  * the variables they come from has been assigned (new data), so loading weights or training in between is safe.
- * Under a gradient tape nothing is cached (gradients flow through the fold).
+ * Under a gradient tape nothing is cached (gradients flow through the fold): a frozen unit's backward pass then
+ * keeps one activation (the fused output) where conv, scale-and-shift and ReLU kept three (the R50-C4 step's res5
+ * on 512 RoIs).
  * The end of a residual block, relu(bn(conv(h)) + identity), is convBnAddRelu: in eval mode on a backend with
  * ResdetConv2DAddRelu (native) one convolution reads the identity as a post-op (no extra pass over the output,
  * no separate add kernel); elsewhere convBn, then addRelu.
@@ -67,9 +69,9 @@ export function releaseFolded(bn: BatchNorm2d): void {
   cache.delete(bn);
 }
 
-/** relu?(bn(conv(x))), folded into one convolution in eval mode. */
+/** relu?(bn(conv(x))), folded into one convolution in eval mode and for frozen batch norm in training. */
 export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: boolean): tf.Tensor4D {
-  if (bn.training) return tf.tidy(() => bn.forward(conv.forward(x), relu));
+  if (bn.training && !bn.frozen) return tf.tidy(() => bn.forward(conv.forward(x), relu));
   const f = folded(conv, bn);
   try {
     return tf.fused.conv2d({ x, filter: f.filter, bias: f.bias, strides: conv.stride, pad: conv.padding, activation: relu ? 'relu' : 'linear' });
@@ -80,7 +82,7 @@ export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: bool
 
 /** relu(bn(conv(h)) + identity), identity of the output's shape: one kernel in eval mode where the backend has it. */
 export function convBnAddRelu(conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, identity: tf.Tensor4D): tf.Tensor4D {
-  if (bn.training || tf.engine().state.gradientDepth > 0 || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
+  if ((bn.training && !bn.frozen) || tf.engine().state.gradientDepth > 0 || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
     return tf.tidy(() => addRelu(convBn(conv, bn, h, false), identity));
   }
   const f = folded(conv, bn);
