@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2d } from './conv2d';
 import type { BatchNorm2d } from './batch_norm2d';
 import { addRelu } from '../ops/add_relu';
+import { convBiasRelu } from '../ops/conv_bias_relu';
 import { hasKernel } from '../kernels/register';
 
 export const CONV_ADD_RELU = 'ResdetConv2DAddRelu';
@@ -74,6 +75,7 @@ export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: bool
   if (bn.training && !bn.frozen) return tf.tidy(() => bn.forward(conv.forward(x), relu));
   const f = folded(conv, bn);
   try {
+    if (f.owned) return convBiasRelu(x, f.filter, f.bias, conv.stride, conv.padding, relu); // under a gradient tape
     return tf.fused.conv2d({ x, filter: f.filter, bias: f.bias, strides: conv.stride, pad: conv.padding, activation: relu ? 'relu' : 'linear' });
   } finally {
     if (f.owned) tf.dispose([f.filter, f.bias]);
