@@ -4,8 +4,10 @@
  * torchvision built the same way (bench/reference/torchvision_faster_rcnn.py, run in the same invocation with the
  * first --proposals and --rois; when it cannot run, or with --no-torch, a line says it was not measured).
  *
- * Built as the torchvision reference is: random init, every layer trainable, batch norm in training mode
- * (frozen batch norm with random weights diverges: NaN at the 2nd step), SGD lr 0.01 momentum 0.9.
+ * Built as the torchvision reference is: random init, every layer trainable, batch norm in training mode, SGD lr 0.01
+ * momentum 0.9; with `--batch-norm config`, on both sides as the config trains: frozen batch norm (resdet's folded into
+ * the convolutions; torchvision's FrozenBatchNorm2d) and the stages before model.freezeAt frozen, batch norm
+ * statistics calibrated from one pass first (with a random network's, frozen batch norm gives NaN at the 2nd step).
  * Random weights leave a random RPN whose proposals collapse in NMS, so — on both sides — the RPN's NMS is
  * switched off (threshold 1.01) and the box head gets exactly
  * `--proposals` test proposals (the script checks the count); training samples `--rois` RoIs per image
@@ -13,7 +15,7 @@
  * its own. `--steps-flat N` runs N more training steps and reports the tensor count before and after.
  *
  *   npx tsc -p . && node dist/bench/detector_speed.js [--backends native,wasm] [--config configs/faster_rcnn_R_50_C4_voc0712.yaml]
- *     [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
+ *     [--batch-norm train|config] [--rois 512,128] [--proposals 1000,300] [--runs 3] [--warmup 1] [--no-torch] [--json out.json]
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -22,7 +24,7 @@ import * as path from 'path';
 import { initBackend } from '../engine/backend';
 import { loadConfig } from '../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
-import { benchInference, benchTraining } from '../detection/detector_bench';
+import { benchInference, benchTraining, BenchBatchNorm, BENCH_BATCH_NORMS } from '../detection/detector_bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.resolve(ROOT, 'bench', 'reference', 'torchvision_faster_rcnn.py');
@@ -35,9 +37,11 @@ function arg(name: string, dflt: string): string {
   return i > 0 ? process.argv[i + 1] : dflt;
 }
 const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
+const BATCH_NORM = arg('--batch-norm', 'train') as BenchBatchNorm;
+const loadBenchConfig = () => loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
 /** The config's layout ('c4' | 'fpn'): which torchvision model to build for the comparison. */
 let layoutName: string | undefined;
-const layout = (): string => (layoutName ??= loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA }).model.type ?? 'c4');
+const layout = (): string => (layoutName ??= loadBenchConfig().model.type ?? 'c4');
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 function median(xs: number[]): number {
@@ -60,7 +64,7 @@ interface BackendFigures {
 /** Child process: one backend, every setting (detection/detector_bench.ts). */
 async function child(backend: string): Promise<BackendFigures> {
   const description = await initBackend(backend);
-  const cfg = loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
+  const cfg = loadBenchConfig();
   const runs = Number(arg('--runs', '3'));
   const warmup = Number(arg('--warmup', '1'));
   const im = { height: H, width: W };
@@ -69,12 +73,12 @@ async function child(backend: string): Promise<BackendFigures> {
     threads: process.env.RESDET_THREADS ?? String(os.cpus().length),
   };
   for (const p of list(arg('--proposals', '1000,300'))) {
-    const r = await benchInference(cfg, NUM_CLASSES, im, p, runs, warmup);
+    const r = await benchInference(cfg, NUM_CLASSES, im, p, runs, warmup, { batchNorm: BATCH_NORM });
     figures.infer[`${p}_proposals`] = { median_ms: median(r.ms), runs_ms: r.ms, detections: r.detections };
     console.error(`${backend} infer ${p} proposals: ${median(r.ms).toFixed(0)} ms`);
   }
   for (const n of list(arg('--rois', '512,128'))) {
-    const r = await benchTraining(cfg, NUM_CLASSES, im, n, runs + Number(arg('--steps-flat', '0')), warmup);
+    const r = await benchTraining(cfg, NUM_CLASSES, im, n, runs + Number(arg('--steps-flat', '0')), warmup, { batchNorm: BATCH_NORM });
     const timed = r.ms.slice(0, runs);
     figures.train[`${n}_rois`] = { median_ms: median(timed), runs_ms: timed, losses: r.losses };
     figures.tensors_before_train = r.tensorsBefore;
@@ -103,6 +107,11 @@ function runTorch(): { measured: TorchFigures } | { notRun: string } {
   if (process.argv.includes('--no-torch')) return { notRun: '--no-torch' };
   const args = [TORCH_SCRIPT, '--layout', layout(), '--threads', String(os.cpus().length), '--flush-denormal', '--runs', arg('--runs', '3'),
     '--warmup', arg('--warmup', '1'), '--proposals', String(list(arg('--proposals', '1000,300'))[0]), '--rois', String(list(arg('--rois', '512,128'))[0])];
+  if (BATCH_NORM === 'config') {
+    const m = loadBenchConfig().model;
+    if (m.batchNorm === 'frozen') args.push('--frozen-bn');
+    args.push('--freeze-at', String(m.freezeAt));
+  }
   try {
     const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
     return { measured: JSON.parse(out.trim().split('\n').pop() as string) };
@@ -113,6 +122,7 @@ function runTorch(): { measured: TorchFigures } | { notRun: string } {
 }
 
 async function main(): Promise<void> {
+  if (!BENCH_BATCH_NORMS.includes(BATCH_NORM)) throw new Error(`--batch-norm must be one of ${BENCH_BATCH_NORMS.join(', ')}, got '${BATCH_NORM}'`);
   const childBackend = arg('--child', '');
   if (childBackend) {
     process.stdout.write(JSON.stringify(await child(childBackend)) + '\n');
@@ -135,7 +145,7 @@ async function main(): Promise<void> {
     ...Object.entries(f.infer).map(([k, v]) => `| ${f.description} | inference, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/image | ${f.peak_rss_mib.toFixed(0)} MiB |`),
     ...Object.entries(f.train).map(([k, v]) => `| ${f.description} | training step, ${k.replace('_', ' ')} | ${v.median_ms.toFixed(0)} ms/step | tensors ${f.tensors_before_train} → ${f.tensors_after_train} |`),
   ]);
-  console.log(`${path.basename(CONFIG)}, 1x3x${H}x${W}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
+  console.log(`${path.basename(CONFIG)}, 1x3x${H}x${W}, batch norm ${BATCH_NORM === 'config' ? 'as the config says' : 'trainable everywhere'}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}\n| backend | what | median | peak RSS / tensors |\n|---|---|---|---|\n${rows.join('\n')}`);
   if ('measured' in torch) {
     const t = torch.measured;
     const who = `torchvision ${t.torchvision}, ${t.threads} threads, this run`;

@@ -1,8 +1,8 @@
 /**
  * A Faster R-CNN timed as the config builds it, on one random image, with random weights — the measurement behind
- * `resdet bench --config` and bench/detector_speed.ts. Built as the torchvision reference is (every layer
- * trainable, batch norm in training mode: frozen batch norm with random weights diverges), with batch norm
- * calibrated so that eval mode does not overflow, and the RPN's NMS switched off so that the box head gets exactly
+ * `resdet bench --config` and bench/detector_speed.ts. Built by default as the torchvision reference is by default (every
+ * layer trainable, batch norm in training mode), or with the config's own frozen batch norm and frozen stages
+ * (batchNorm 'config'); batch norm calibrated so that eval mode (and frozen batch norm) does not overflow, and the RPN's NMS switched off so that the box head gets exactly
  * the stated number of proposals (inference) or RoIs (training) — both checked, never assumed.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -35,9 +35,22 @@ export function benchTargets(im: BenchImage, numClasses: number): ImageTargets[]
   return [{ boxes: Float32Array.from(b), labels: Int32Array.from([3, 7, 12], (l) => l % numClasses) }];
 }
 
-/** The config as the benchmark builds it: trainable batch norm everywhere, nothing frozen. */
-export function benchConfig(cfg: DetectorConfig): DetectorConfig {
-  return deepMerge(cfg, { model: { batchNorm: 'train', freezeAt: 0 } }) as DetectorConfig;
+/**
+ * How the benchmark treats batch norm and frozen stages: 'train' — trainable batch norm everywhere, nothing frozen
+ * (the torchvision reference's default build); 'config' — as the config says (the detector configs train with frozen
+ * batch norm and the stem and res2 frozen, torchvision's own default), statistics calibrated first.
+ */
+export type BenchBatchNorm = 'train' | 'config';
+export const BENCH_BATCH_NORMS: BenchBatchNorm[] = ['train', 'config'];
+
+export interface BenchOptions {
+  profile?: boolean;
+  batchNorm?: BenchBatchNorm;
+}
+
+/** The config as the benchmark builds it. */
+export function benchConfig(cfg: DetectorConfig, batchNorm: BenchBatchNorm = 'train'): DetectorConfig {
+  return batchNorm === 'config' ? cfg : (deepMerge(cfg, { model: { batchNorm: 'train', freezeAt: 0 } }) as DetectorConfig);
 }
 
 export function benchImage(im: BenchImage): tf.Tensor4D {
@@ -51,11 +64,17 @@ export function benchImage(im: BenchImage): tf.Tensor4D {
  */
 export function calibrateBatchNorm(model: Detector, x: tf.Tensor4D, im: BenchImage, numClasses: number): void {
   const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  const saved = bns.map((b) => b.momentum);
-  bns.forEach((b) => ((b as { momentum: number }).momentum = 1));
+  const saved = bns.map((b) => ({ momentum: b.momentum, frozen: b.frozen }));
+  bns.forEach((b) => {
+    (b as { momentum: number }).momentum = 1;
+    b.frozen = false; // frozen batch norm is calibrated too, then frozen again
+  });
   model.train();
   tf.tidy(() => model.losses(x, [im], benchTargets(im, numClasses), new Rng(7)).total.dataSync());
-  bns.forEach((b, i) => ((b as { momentum: number }).momentum = saved[i]));
+  bns.forEach((b, i) => {
+    (b as { momentum: number }).momentum = saved[i].momentum;
+    b.frozen = saved[i].frozen;
+  });
 }
 
 /** Calls `fn` warmup times, then `steps` times; the timed steps' milliseconds. */
@@ -79,8 +98,8 @@ export interface InferenceBench {
 }
 
 /** Inference of one image with exactly `proposals` proposals reaching the box head. */
-export async function benchInference(cfg: DetectorConfig, numClasses: number, im: BenchImage, proposals: number, steps: number, warmup: number, profile = false): Promise<InferenceBench> {
-  const c = deepMerge(benchConfig(cfg), { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: 2 * proposals, postNmsTopNTest: proposals } } }) as DetectorConfig;
+export async function benchInference(cfg: DetectorConfig, numClasses: number, im: BenchImage, proposals: number, steps: number, warmup: number, o: BenchOptions = {}): Promise<InferenceBench> {
+  const c = deepMerge(benchConfig(cfg, o.batchNorm), { model: { rpn: { nmsThresh: 1.01, preNmsTopNTest: 2 * proposals, postNmsTopNTest: proposals } } }) as DetectorConfig;
   const model = buildDetectorModel(c.model, numClasses) as unknown as Detector;
   const x = benchImage(im);
   try {
@@ -93,7 +112,7 @@ export async function benchInference(cfg: DetectorConfig, numClasses: number, im
     let detections = 0;
     const step = () => void (detections = model.detect(x, [im])[0].scores.length);
     const ms = timeSteps(step, steps, warmup);
-    return { ms, proposalsToHead, detections, ...(profile ? { profile: await profileKernels(step) } : {}) };
+    return { ms, proposalsToHead, detections, ...(o.profile ? { profile: await profileKernels(step) } : {}) };
   } finally {
     x.dispose();
     model.dispose();
@@ -111,13 +130,17 @@ export interface TrainingBench {
   tensorsAfter: number;
 }
 
-/** SGD training steps (lr 0.01, momentum 0.9) on one image with `rois` RoIs sampled for the box head. */
-export async function benchTraining(cfg: DetectorConfig, numClasses: number, im: BenchImage, rois: number, steps: number, warmup: number, profile = false): Promise<TrainingBench> {
-  const c = deepMerge(benchConfig(cfg), { model: { roiHeads: { batchSizePerImage: rois } } }) as DetectorConfig;
+/**
+ * SGD training steps (lr 0.01, momentum 0.9) on one image with `rois` RoIs sampled for the box head. Frozen batch
+ * norm (batchNorm 'config') is calibrated first: with a random network's statistics it diverges.
+ */
+export async function benchTraining(cfg: DetectorConfig, numClasses: number, im: BenchImage, rois: number, steps: number, warmup: number, o: BenchOptions = {}): Promise<TrainingBench> {
+  const c = deepMerge(benchConfig(cfg, o.batchNorm), { model: { roiHeads: { batchSizePerImage: rois } } }) as DetectorConfig;
   const model = buildDetectorModel(c.model, numClasses) as unknown as Detector;
   const x = benchImage(im);
   const opt = new SGD({ momentum: 0.9 });
   try {
+    if (c.model.batchNorm === 'frozen') calibrateBatchNorm(model, x, im, numClasses);
     model.train();
     const heads = model.roiHeads as unknown as { boxFeatures: (f: unknown, r: Float32Array) => tf.Tensor2D };
     const boxFeatures = heads.boxFeatures.bind(heads);
@@ -138,7 +161,7 @@ export async function benchTraining(cfg: DetectorConfig, numClasses: number, im:
     const tensorsAfter = tf.memory().numTensors;
     if (roisToHead !== rois) throw new BenchSetupError(`the box head got ${roisToHead} RoIs in training, not ${rois}: too few proposals for --rois ${rois} (a larger --size or fewer RoIs)`);
     const gradientFloats = params.reduce((n, [, v]) => n + v.size, 0);
-    return { ms, roisToHead, gradientFloats, losses, tensorsBefore, tensorsAfter, ...(profile ? { profile: await profileKernels(step) } : {}) };
+    return { ms, roisToHead, gradientFloats, losses, tensorsBefore, tensorsAfter, ...(o.profile ? { profile: await profileKernels(step) } : {}) };
   } finally {
     opt.dispose();
     x.dispose();

@@ -34,6 +34,7 @@ interface BenchFlags {
   rois: string;
   proposals: string;
   classes: string;
+  batchNorm?: string;
 }
 
 function integer(flag: string, v: string, min: number): number {
@@ -65,6 +66,7 @@ export function benchCommand(): Command {
     .option('--steps <n>', 'timed steps (the median is reported)', '7')
     .option('--warmup <n>', 'untimed steps first', '2')
     .option('--json <file>', 'also write the result as JSON')
+    .option('--batch-norm <mode>', 'detectors: train (trainable batch norm everywhere, nothing frozen, as the PyTorch reference by default) | config (frozen batch norm and frozen stages as the config says, statistics calibrated first)', 'train')
     .option('--profile', 'then profile one more step (tf.profile): kernel ms by name and by input shapes')
     .action(
       action(async (f: BenchFlags) => {
@@ -72,7 +74,7 @@ export function benchCommand(): Command {
         if (f.config) {
           return benchDetectorCommand({
             config: f.config, mode: f.mode, size: f.size ?? '600x800', rois: integer('--rois', f.rois, 1), proposals: integer('--proposals', f.proposals, 1),
-            classes: integer('--classes', f.classes, 1), steps: integer('--steps', f.steps, 1), warmup: integer('--warmup', f.warmup, 0), backend: f.backend, json: f.json, profile: f.profile,
+            classes: integer('--classes', f.classes, 1), steps: integer('--steps', f.steps, 1), warmup: integer('--warmup', f.warmup, 0), backend: f.backend, json: f.json, profile: f.profile, batchNorm: f.batchNorm,
           });
         }
         if (!f.arch) throw new UsageError('give --arch (a classifier) or --config (a detector)');

@@ -8,7 +8,7 @@ import { UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
 import { backendThreads } from '../../engine/backend_threads';
 import { atomicWrite } from '../../engine/atomic_write';
-import { benchInference, benchTraining } from '../../detection/detector_bench';
+import { benchInference, benchTraining, BenchBatchNorm, BENCH_BATCH_NORMS } from '../../detection/detector_bench';
 import { loadDetectorConfig } from './train';
 import { formatProfile, KernelProfile } from '../../engine/kernel_profile';
 
@@ -24,6 +24,7 @@ export interface DetectorBenchFlags {
   backend?: string;
   json?: string;
   profile?: boolean;
+  batchNorm?: string;
 }
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
@@ -43,19 +44,21 @@ export function parseSize(v: string): { height: number; width: number } {
 
 export async function benchDetectorCommand(f: DetectorBenchFlags): Promise<void> {
   if (f.mode !== 'train' && f.mode !== 'infer') throw new UsageError(`--mode must be train or infer, got '${f.mode}'`);
+  const batchNorm = (f.batchNorm ?? 'train') as BenchBatchNorm;
+  if (!BENCH_BATCH_NORMS.includes(batchNorm)) throw new UsageError(`--batch-norm must be one of ${BENCH_BATCH_NORMS.join(', ')}, got '${f.batchNorm}'`);
   const im = parseSize(f.size);
   const cfg = loadDetectorConfig(f.config, [], f.backend ? { backend: f.backend } : undefined);
   const backend = await initBackend(cfg.backend);
   const load = os.loadavg();
-  const common = { config: f.config, mode: f.mode, size: `${im.height}x${im.width}`, steps: f.steps, warmup: f.warmup };
+  const common = { config: f.config, mode: f.mode, size: `${im.height}x${im.width}`, batch_norm: batchNorm, steps: f.steps, warmup: f.warmup };
   let result: Record<string, unknown>;
   let profile: KernelProfile | undefined;
   if (f.mode === 'infer') {
-    const r = await benchInference(cfg, f.classes, im, f.proposals, f.steps, f.warmup, f.profile);
+    const r = await benchInference(cfg, f.classes, im, f.proposals, f.steps, f.warmup, { profile: f.profile, batchNorm });
     profile = r.profile;
     result = { ...common, s_per_image: round(median(r.ms) / 1000), proposals: r.proposalsToHead, detections: r.detections, times_ms: r.ms.map((t) => round(t, 1)) };
   } else {
-    const r = await benchTraining(cfg, f.classes, im, f.rois, f.steps, f.warmup, f.profile);
+    const r = await benchTraining(cfg, f.classes, im, f.rois, f.steps, f.warmup, { profile: f.profile, batchNorm });
     profile = r.profile;
     result = { ...common, s_per_step: round(median(r.ms) / 1000), rois: r.roisToHead, gradient_floats: r.gradientFloats, losses: r.losses.map((l) => round(l, 4)), tensors: [r.tensorsBefore, r.tensorsAfter], times_ms: r.ms.map((t) => round(t, 1)) };
   }
@@ -65,7 +68,7 @@ export async function benchDetectorCommand(f: DetectorBenchFlags): Promise<void>
     load_average_start: load.map((v) => round(v, 2)), load_average: os.loadavg().map((v) => round(v, 2)), date: new Date().toISOString(),
   });
   const what = f.mode === 'infer' ? `${result.s_per_image} s/image (${f.proposals} proposals to the box head)` : `${result.s_per_step} s/step (${f.rois} RoIs to the box head)`;
-  process.stdout.write(`${f.config} ${f.mode} 1x3x${im.height}x${im.width} on ${backend} (${result.threads ?? '?'} threads): ${what}, peak RSS ${result.peak_rss_mb} MB — median of ${f.steps} after ${f.warmup} warm-up; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(`${f.config} ${f.mode} 1x3x${im.height}x${im.width} on ${backend} (${result.threads ?? '?'} threads${batchNorm === 'config' ? ', batch norm as the config says' : ''}): ${what}, peak RSS ${result.peak_rss_mb} MB — median of ${f.steps} after ${f.warmup} warm-up; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
   if (profile) {
     result.profile = { total_ms: round(profile.totalMs, 1), wall_ms: round(profile.wallMs, 1), by_name: profile.byName, by_shape: profile.byShape };
     process.stdout.write(`kernels of one profiled step (${profile.totalMs.toFixed(1)} ms in kernels, ${profile.wallMs.toFixed(1)} ms wall), by name:\n${formatProfile(profile.byName, profile.totalMs)}\n`);

@@ -102,6 +102,31 @@ describe('resdet bench', () => {
       expect(r.stdout).toMatch(/^configs\/demo\.yaml train 1x3x96x128 on wasm \(\d+ threads\): [\d.]+ s\/step \(32 RoIs to the box head\), peak RSS \d+ MB/);
     });
 
+    test('--batch-norm config: frozen batch norm and frozen stages as the config says, calibrated, fewer trainable floats', () => {
+      const dir = tmp();
+      const frozen = path.join(dir, 'frozen.yaml');
+      const demo = fs.readFileSync('configs/demo.yaml', 'utf8');
+      fs.writeFileSync(frozen, demo.replace('batchNorm: train', 'batchNorm: frozen').replace('freezeAt: 0', 'freezeAt: 2'));
+      const run = (mode: string) => {
+        const json = path.join(dir, `${mode}.json`);
+        const r = runCli([...base.map((a) => (a === 'configs/demo.yaml' ? frozen : a)), '--mode', 'train', '--rois', '32', '--batch-norm', mode, '--json', json]);
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        return { stdout: r.stdout, j: JSON.parse(fs.readFileSync(json, 'utf8')) };
+      };
+      const asConfig = run('config');
+      const trainable = run('train');
+      expect(asConfig.j.batch_norm).toBe('config');
+      expect(trainable.j.batch_norm).toBe('train');
+      expect(asConfig.stdout).toMatch(/threads, batch norm as the config says\)/);
+      // frozen: no batch-norm weights, no stem or res2 weights among the trained floats
+      expect(asConfig.j.gradient_floats).toBeLessThan(trainable.j.gradient_floats);
+      expect(asConfig.j.losses.every((l: number) => Number.isFinite(l))).toBe(true);
+      expect(asConfig.j.tensors[1]).toBe(asConfig.j.tensors[0]);
+      const bad = runCli([...base, '--mode', 'train', '--batch-norm', 'frozen']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--batch-norm must be one of train, config, got 'frozen'/);
+    });
+
     test('inference: seconds per image with exactly --proposals proposals at the box head', () => {
       const json = path.join(tmp(), 'infer.json');
       const r = runCli([...base, '--mode', 'infer', '--proposals', '50', '--json', json, '--profile']);
@@ -112,7 +137,8 @@ describe('resdet bench', () => {
       expect(j.detections).toBeGreaterThan(0);
       // --profile: one more step's kernels by name, the calls summing to the by-shape calls
       const calls = (rows: Array<{ calls: number }>) => rows.reduce((a, k) => a + k.calls, 0);
-      expect(j.profile.by_name.map((k: { key: string }) => k.key)).toContain('Conv2D');
+      // in eval mode every convolution is fused (batch norm folded in, or its bias as a post-op)
+      expect(j.profile.by_name.map((k: { key: string }) => k.key)).toContain('FusedConv2D');
       expect(calls(j.profile.by_name)).toBe(calls(j.profile.by_shape));
       expect(r.stdout).toMatch(/kernels of one profiled step/);
     });
