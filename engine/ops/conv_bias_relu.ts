@@ -2,8 +2,9 @@
  * relu?(conv2d(x, filter) + bias) for training: one FusedConv2D forward (bias and ReLU as post-ops), and a backward
  * pass that keeps only x, the filter and the output, with ReLU's gradient as one kernel where the backend has
  * ResdetReluGrad (native). tfjs's fused conv2d gradient builds step(y) and dy·step(y) over the whole output: two
- * extra activation-sized arrays at the backward pass's peak (R50-C4's res5 on 512 RoIs: 4.9 GB in use instead of
- * 4.2). Used for convolutions with frozen batch norm folded in (engine/nn/conv_bn.ts).
+ * extra activation-sized arrays at the backward pass's peak (R50-C4 with frozen batch norm, 512 RoIs: 4.93 GB in
+ * use at the peak with it, 3.71 GB with this op). Used for convolutions with frozen batch norm folded in
+ * (engine/nn/conv_bn.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasKernel } from '../kernels/register';
