@@ -38,10 +38,10 @@ function arg(name: string, dflt: string): string {
 }
 const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
 const BATCH_NORM = arg('--batch-norm', 'train') as BenchBatchNorm;
-const loadBenchConfig = () => loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA });
+let benchCfg: DetectorConfig | undefined;
+const loadBenchConfig = (): DetectorConfig => (benchCfg ??= loadConfig<DetectorConfig>({ file: CONFIG, defaults: DETECTOR_DEFAULTS, schema: DETECTOR_SCHEMA }));
 /** The config's layout ('c4' | 'fpn'): which torchvision model to build for the comparison. */
-let layoutName: string | undefined;
-const layout = (): string => (layoutName ??= loadBenchConfig().model.type ?? 'c4');
+const layout = (): string => loadBenchConfig().model.type ?? 'c4';
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
 function median(xs: number[]): number {

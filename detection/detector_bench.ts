@@ -1,9 +1,10 @@
 /**
  * A Faster R-CNN timed as the config builds it, on one random image, with random weights — the measurement behind
- * `resdet bench --config` and bench/detector_speed.ts. Built by default as the torchvision reference is by default (every
- * layer trainable, batch norm in training mode), or with the config's own frozen batch norm and frozen stages
- * (batchNorm 'config'); batch norm calibrated so that eval mode (and frozen batch norm) does not overflow, and the RPN's NMS switched off so that the box head gets exactly
- * the stated number of proposals (inference) or RoIs (training) — both checked, never assumed.
+ * `resdet bench --config` and bench/detector_speed.ts. Built by default as the torchvision reference is by default
+ * (every layer trainable, batch norm in training mode), or with the config's own frozen batch norm and frozen stages
+ * (batchNorm 'config'); batch norm calibrated so that eval mode (and frozen batch norm) does not overflow, and the
+ * RPN's NMS switched off so that the box head gets exactly the stated number of proposals (inference) or RoIs
+ * (training) — both checked, never assumed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deepMerge } from '../run/config';

@@ -13,10 +13,11 @@ import { writeReportAfter } from './report';
 
 /**
  * Iterations on the slow backends (wasm, cpu) unless --max-iters says otherwise, against the config's full
- * schedule on native / tensorflow: wasm (one thread) trains the demo detector at 2.6 img/s since the backward
- * pass frees as it goes, so 550 iterations of 4 images end, evaluation included, in 14 min 35 s on this 2-core
- * machine, VOC07 mAP 0.614 (300 iterations: 8 min, 0.323; bench/RESULTS.md, "Performance step"). The lr steps
- * are fractions of the run, so they scale with it.
+ * schedule on native / tensorflow: wasm (one thread) trains the demo detector at 2.5–2.6 img/s since the backward
+ * pass frees as it goes, so 550 iterations of 4 images end, evaluation included, in about 15 minutes on this 2-core
+ * machine (14 min 35 s, VOC07 mAP 0.614 on 2026-12-06; 15 min 5 s, 0.589 on 2026-12-07 — bench/RESULTS.md,
+ * "Performance step" 1 and 2; 300 iterations: 8 min, 0.323). The lr steps are fractions of the run, so they scale
+ * with it.
  */
 export const SLOW_BACKEND_DEMO_ITERS = 550;
 

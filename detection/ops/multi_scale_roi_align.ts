@@ -69,19 +69,19 @@ export function multiScaleRoiAlign(features: tf.Tensor4D[], rois: Float32Array, 
       partRows.push(rows);
     });
     if (parts.length === 1) return parts[0];
-    return interleaveRows(parts, partRows, R);
+    return interleaveRows(parts, partRows);
   });
 }
 
 /**
- * The rows of `parts` put back in RoI order: row j of part l is RoI rows[l][j] of the R rows of the result. Its
+ * The rows of `parts` put back in RoI order: row j of part l is row rows[l][j] of the result. Its
  * gradient takes each part's rows of dy (one gather per part); tfjs's concat + gather would be a split and a
  * segment sum over the whole pooled tensor (16 ms of the demo's 180 ms step).
  */
-function interleaveRows(parts: tf.Tensor4D[], rows: number[][], R: number): tf.Tensor4D {
-  const inverse = new Int32Array(R);
-  let j = 0;
-  for (const r of rows.flat()) inverse[r] = j++;
+function interleaveRows(parts: tf.Tensor4D[], rows: number[][]): tf.Tensor4D {
+  const order = rows.flat();
+  const inverse = new Int32Array(order.length);
+  order.forEach((r, j) => (inverse[r] = j));
   const op = tf.customGrad((...args: unknown[]) => {
     const xs = args.slice(0, parts.length) as tf.Tensor4D[];
     const value = tf.tidy(() => tf.gather(tf.concat(xs, 0), tf.tensor1d(inverse, 'int32')) as tf.Tensor4D);

@@ -1,6 +1,6 @@
 /**
  * relu?(conv2d(x, filter) + bias) for training: one FusedConv2D forward (bias and ReLU as post-ops), and a backward
- * pass that keeps only x, the filter and the output, with ReLU's gradient as one kernel where the backend has
+ * pass that keeps only x, the filter and (with ReLU, for its mask) the output, with ReLU's gradient as one kernel where the backend has
  * ResdetReluGrad (native). tfjs's fused conv2d gradient builds step(y) and dy·step(y) over the whole output: two
  * extra activation-sized arrays at the backward pass's peak (R50-C4 with frozen batch norm, 512 RoIs: 4.93 GB in
  * use at the peak with it, 3.71 GB with this op). Used for convolutions with frozen batch norm folded in
@@ -15,11 +15,11 @@ export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tenso
     const [xs, w, b] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
     const save = args[3] as (ts: tf.Tensor[]) => void;
     const y = tf.fused.conv2d({ x: xs, filter: w, bias: b, strides: stride, pad, activation: relu ? 'relu' : 'linear' });
-    save([xs, w, y]);
+    save(relu ? [xs, w, y] : [xs, w]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
-        const [sx, sw, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        const g = (!relu ? dy : hasKernel(RELU_GRAD) ? tf.engine().runKernel(RELU_GRAD, { dy, x: sy }) : tf.mul(dy, tf.step(sy))) as tf.Tensor4D;
+        const [sx, sw, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D?];
+        const g = (!sy ? dy : hasKernel(RELU_GRAD) ? tf.engine().runKernel(RELU_GRAD, { dy, x: sy }) : tf.mul(dy, tf.step(sy))) as tf.Tensor4D;
         const dx = tf.conv2dTranspose(g, sw, sx.shape, stride, pad);
         const attrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape: sw.shape } as unknown as tf.NamedAttrMap;
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy: g }, attrs) as tf.Tensor4D;
