@@ -11,6 +11,7 @@
  * highThreshold is an error. N = 0 gives an empty result.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeHostLoops } from '../../engine/native/host_loops';
 
 export const BELOW_LOW_THRESHOLD = -1;
 export const BETWEEN_THRESHOLDS = -2;
@@ -37,6 +38,13 @@ export class Matcher {
   matchArray(q: ArrayLike<number>, M: number, N: number): Int32Array {
     if (M === 0) throw new Error('Matcher: no ground-truth boxes for this image (M = 0); filter such images out first');
     if (q.length !== M * N) throw new Error(`Matcher: ${q.length} values for a [${M}, ${N}] matrix`);
+    const native = q instanceof Float32Array ? nativeHostLoops() : null;
+    if (native) {
+      const out = new Int32Array(N);
+      const nan = native.matchQuality(q as Float32Array, M, N, this.lowThreshold, this.highThreshold, this.allowLowQualityMatches, out);
+      if (nan >= 0) throw new Error(`Matcher: quality [${Math.floor(nan / N)}, ${nan % N}] is NaN`);
+      return out;
+    }
     for (let i = 0; i < q.length; i++) if (Number.isNaN(q[i])) throw new Error(`Matcher: quality [${Math.floor(i / N)}, ${i % N}] is NaN`);
     const best = new Int32Array(N);
     const bestVal = new Float64Array(N).fill(-Infinity);

@@ -3,6 +3,7 @@
  * run outside tensors: top-k selection, clipping with small-box removal, intersection over a crowd region.
  */
 import { ImageSize } from '../structures';
+import { nativeHostLoops } from '../../engine/native/host_loops';
 
 /** The value that would sit at position `m` if `a` were sorted ascending (quickselect; reorders `a`). */
 function nthSmallest(a: Float64Array, m: number): number {
@@ -37,6 +38,12 @@ function nthSmallest(a: Float64Array, m: number): number {
 export function topK(values: ArrayLike<number>, k: number): Int32Array {
   const n = values.length;
   k = Math.max(0, Math.min(k, n));
+  const native = values instanceof Float32Array ? nativeHostLoops() : null;
+  if (native) {
+    const out = new Int32Array(k);
+    native.topK(values as Float32Array, k, out);
+    return out;
+  }
   const key = new Float64Array(n);
   for (let i = 0; i < n; i++) key[i] = values[i] === values[i] ? values[i] : -Infinity;
   let picked: Int32Array;

@@ -9,6 +9,8 @@
  * boxes are indexed by x1 once, and visited or dropped boxes leave the index, so a pass costs the boxes
  * still in play inside the window, not every later box.
  */
+import { nativeHostLoops } from '../../engine/native/host_loops';
+
 const fr = Math.fround;
 const IDX = 2 ** 21;
 
@@ -54,6 +56,13 @@ export function greedy(b: ArrayLike<number>, order: Int32Array, from: number, to
   if (maxKeep <= 0) return;
   const keep0 = keep.length;
   const n = to - from;
+  const native = b instanceof Float32Array ? nativeHostLoops() : null; // the same pass in native code
+  if (native) {
+    const out = new Int32Array(n);
+    const kept = native.nmsGreedy(b as Float32Array, order, from, to, thr, maxKeep, out);
+    for (let k = 0; k < kept; k++) keep.push(out[k]);
+    return;
+  }
   const x1 = new Float32Array(n), y1 = new Float32Array(n), x2 = new Float32Array(n), y2 = new Float32Array(n);
   const area = new Float32Array(n);
   for (let k = 0; k < n; k++) {

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32, isWasm } from './kernel_io';
 import { simdLoops, wasmHeapMemory } from './wasm/simd_loops';
+import { nativeHostLoops } from '../native/host_loops';
 
 export const BOX_IOU = 'ResdetBoxIou';
 
@@ -19,6 +20,8 @@ const fr = Math.fround;
 
 /** IoU of rows of `a` (N boxes) with columns `from..M-1` of `b` into out [N, M]. */
 export function boxIouInto(a: Float32Array, N: number, b: Float32Array, M: number, out: Float32Array, from = 0): void {
+  const native = nativeHostLoops();
+  if (native) return native.boxIou(a, N, b, M, out, from);
   const bx1 = new Float32Array(M), by1 = new Float32Array(M), bx2 = new Float32Array(M), by2 = new Float32Array(M);
   const areaB = new Float32Array(M);
   for (let j = 0; j < M; j++) {

@@ -49,6 +49,13 @@ export interface NativeAddon {
   resizeNearest(x: Float32Array, out: Float32Array, geom: Float64Array): void;
   /** geom [B, H, W, C, dyH, dyW, alignCorners, halfPixelCenters]; dx is [B, H, W, C]. */
   resizeNearestGrad(dy: Float32Array, dx: Float32Array, geom: Float64Array): void;
+  /** src/boxes.cc: the detector's host loops, bit for bit what their JS originals compute (engine/native/host_loops.ts). */
+  boxIou(a: Float32Array, N: number, b: Float32Array, M: number, out: Float32Array, from: number): void;
+  /** returns the index of the first NaN in q (nothing written), else -1 */
+  matchQuality(q: Float32Array, M: number, N: number, low: number, high: number, allowLow: boolean, out: Int32Array): number;
+  topK(values: Float32Array, k: number, out: Int32Array): void;
+  /** returns how many indices it wrote to out */
+  nmsGreedy(b: Float32Array, order: Int32Array, from: number, to: number, thr: number, maxKeep: number, out: Int32Array): number;
 }
 
 /** The folder holding binding.gyp and build/ (this file runs from engine/native or dist/engine/native). */

@@ -14,7 +14,8 @@
         "src/copy.cc",
         "src/gather.cc",
         "src/resize_nearest.cc",
-        "src/optim.cc"
+        "src/optim.cc",
+        "src/boxes.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

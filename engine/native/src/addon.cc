@@ -12,6 +12,7 @@ void InitCopy(Napi::Env env, Napi::Object exports);  // copy.cc: strided copies 
 void InitGather(Napi::Env env, Napi::Object exports);  // gather.cc: GatherV2
 void InitResizeNearest(Napi::Env env, Napi::Object exports);  // resize_nearest.cc: ResizeNearestNeighbor (+ grad)
 void InitOptim(Napi::Env env, Napi::Object exports);  // optim.cc: SGD's update in one pass
+void InitBoxes(Napi::Env env, Napi::Object exports);  // boxes.cc: host loops of the detector (IoU, matching, top-k, NMS)
 
 dnnl::engine &cpu() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -68,6 +69,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitGather(env, exports);
   InitResizeNearest(env, exports);
   InitOptim(env, exports);
+  InitBoxes(env, exports);
   return exports;
 }
 
