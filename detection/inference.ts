@@ -3,6 +3,7 @@
  * detections mapped back to each image's original pixels exactly (the scale factors the pipeline kept).
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorFromCopy } from '../engine/tensor_copy';
 import { DatasetRecord, ClassMap } from '../datasets/detection/record';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { TransformOptions } from '../datasets/detection/pipeline/transforms';
@@ -45,7 +46,7 @@ export async function detectRecords(
   try {
     for await (const batch of producer) {
       // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
-      const x = tf.tensor4d(batch.images.slice(), batch.shape);
+      const x = tensorFromCopy<tf.Rank.R4>(batch.images, batch.shape);
       const dets = model.detect(x, batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height })));
       x.dispose();
       batch.metas.forEach((m, k) => {

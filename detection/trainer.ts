@@ -7,6 +7,7 @@
  * the epoch or step, so `--resume` after an interruption logs the same losses as an uninterrupted run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorFromCopy } from '../engine/tensor_copy';
 import { DetectorConfig } from './config';
 import { buildDetectorModel, DetectorModel } from './modeling/detector_model';
 import { ImageTargets } from './structures';
@@ -124,7 +125,7 @@ function detectorTask(cfg: DetectorConfig, { ds, records, valSample, skipped }: 
     imagesIn: (batch) => batch.metas.length,
     loss: (batch, step) => () => {
       // a copy: the producer recycles its batch buffers, and a TypedArray backend would keep this one by reference
-      const x = tf.tensor4d(batch.images.slice(), batch.shape);
+      const x = tensorFromCopy<tf.Rank.R4>(batch.images, batch.shape);
       const imgSizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
       const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
       // one sampling stream per image: an image is sampled the same in whichever process and batch it is

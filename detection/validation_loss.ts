@@ -7,6 +7,7 @@
  * and of each part.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tensorFromCopy } from '../engine/tensor_copy';
 import { DetectorConfig } from './config';
 import { DetectorModel } from './modeling/detector_model';
 import { ImageTargets } from './structures';
@@ -28,7 +29,7 @@ export function withTargets(records: DatasetRecord[], includeDifficult: boolean)
 function batchLosses(model: DetectorModel, batch: Batch, rng: Rng): Record<string, number> {
   const n = batch.metas.length;
   return tf.tidy(() => {
-    const x = tf.tensor4d(batch.images.slice(), batch.shape);
+    const x = tensorFromCopy<tf.Rank.R4>(batch.images, batch.shape);
     const sizes = batch.metas.map((m) => ({ width: m.geometry.width, height: m.geometry.height }));
     const targets: ImageTargets[] = batch.metas.map((m) => ({ boxes: m.boxes, labels: m.labels, crowdBoxes: m.crowdBoxes }));
     const { total, parts } = model.losses(x, sizes, targets, rng);
