@@ -12,6 +12,7 @@
  * of the level's stride (P6 of an 800-pixel side: 800 // 13 = 61 instead of 64).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readView } from '../../engine/host_read';
 import { Module } from '../../engine/nn/module';
 import { Rng } from '../../engine/rng';
 import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
@@ -120,7 +121,8 @@ export class RegionProposalNetwork extends Module {
       tf.dispose(heads.flatMap((h) => [h.objectness, h.deltas]));
     }
     const training = !!opts.targets;
-    const proposals = selectProposals(objectness.dataSync() as Float32Array, deltas.dataSync() as Float32Array, anchors, perLevel, sizes, this.coder, {
+    // views (no copy, the pool keeps the arrays): selectProposals keeps nothing of them
+    const proposals = selectProposals(readView(objectness), readView(deltas), anchors, perLevel, sizes, this.coder, {
       preNmsTopN: training ? this.cfg.preNmsTopNTrain : this.cfg.preNmsTopNTest,
       postNmsTopN: training ? this.cfg.postNmsTopNTrain : this.cfg.postNmsTopNTest,
       nmsThresh: this.cfg.nmsThresh,
