@@ -2,7 +2,8 @@
  * The native backend's buffer pool (engine/native/buffer_pool.ts) on its own: arrays come back and are
  * reused; a full pool makes room for the sizes in use by evicting sizes not requested lately (a change of
  * shapes must not leave every later allocation missing), and sizes no longer requested are dropped even when
- * the pool is not full; escaped arrays are never reused.
+ * the pool is not full; escaped arrays are never reused; a size with no free array of its own gets the start of the
+ * smallest free array up to 1.25x larger, which comes back whole.
  */
 import { BufferPool } from '../../engine/native/buffer_pool';
 
@@ -29,6 +30,31 @@ describe('BufferPool', () => {
     pool.give(small);
     expect(pool.pooledBytes()).toBe(0);
     expect(pool.take(N1)).not.toBe(a);
+  });
+
+  test('a size with no array of its own is served by the smallest free array up to 1.25x its size, which comes back whole', () => {
+    const pool = new BufferPool(KB(64 * N1));
+    const big = pool.take(N1 + 1000), bigger = pool.take(N1 + 1020), huge = pool.take(2 * N1);
+    [big, bigger, huge].forEach((a) => pool.give(a));
+    const before = pool.pooledBytes();
+    const v = pool.take(N1);
+    expect(v.length).toBe(N1);
+    expect(v.buffer).toBe(big.buffer); // the smallest that fits, not the 2x one
+    expect(pool.hits).toBe(1);
+    expect(pool.pooledBytes()).toBe(before - KB(N1 + 1000));
+    pool.give(v);
+    pool.give(v); // a second return of the same view changes nothing
+    expect(pool.pooledBytes()).toBe(before);
+    expect(pool.take(N1 + 1000)).toBe(big); // the whole array again, for its own size
+    // nothing within 1.25x: a fresh array
+    const w = pool.take(N1 + 1030 + N1);
+    expect(w.buffer).not.toBe(huge.buffer);
+    // an escaped view keeps its whole array out of the pool
+    const e = pool.take(N1 + 900);
+    expect(e.buffer).toBe(bigger.buffer);
+    pool.escape(e);
+    pool.give(e);
+    expect(pool.take(N1 + 1020)).not.toBe(bigger);
   });
 
   /** One "step": takes `count` arrays of n elements, then gives them all back; returns them. */
