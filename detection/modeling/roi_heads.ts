@@ -8,6 +8,7 @@
  * how a set of RoIs becomes one feature vector per RoI.
  */
 import * as tf from '@tensorflow/tfjs';
+import { untaped } from '../../engine/grads/untaped';
 import { Module } from '../../engine/nn/module';
 import { Linear } from '../../engine/nn/linear';
 import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
@@ -143,7 +144,7 @@ export abstract class RoiHeads<F> extends Module {
       }
     });
     const targetsArr = fgRows.length
-      ? tf.tidy(() => this.coder.encode(tf.tensor2d(gtFg, [fgRows.length, 4]), tf.tensor2d(propFg, [fgRows.length, 4])).dataSync() as Float32Array)
+      ? untaped(() => tf.tidy(() => this.coder.encode(tf.tensor2d(gtFg, [fgRows.length, 4]), tf.tensor2d(propFg, [fgRows.length, 4])).dataSync() as Float32Array))
       : new Float32Array(0);
     return { rois: Float32Array.from(rois), labels: Int32Array.from(labels), targets: targetsArr, fgRows: Int32Array.from(fgRows) };
   }

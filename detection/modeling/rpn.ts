@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readView } from '../../engine/host_read';
+import { untaped } from '../../engine/grads/untaped';
 import { Module } from '../../engine/nn/module';
 import { Rng } from '../../engine/rng';
 import { boxIouInto } from '../../engine/kernels/box_iou_kernels';
@@ -191,7 +192,8 @@ export class RegionProposalNetwork extends Module {
       let lossBox: tf.Scalar = tf.scalar(0);
       if (posIdx.length) {
         const pred = tf.gather(tf.reshape(deltas, [-1, 4]), tf.tensor1d(posIdx, 'int32'));
-        const target = this.coder.encode(tf.tensor2d(posGt, [posIdx.length, 4]), tf.tensor2d(posAnchor, [posIdx.length, 4]));
+        // regression targets: constants to the loss, off the tape
+        const target = untaped(() => this.coder.encode(tf.tensor2d(posGt, [posIdx.length, 4]), tf.tensor2d(posAnchor, [posIdx.length, 4])));
         lossBox = tf.div(smoothL1Loss(pred, target, this.cfg.smoothL1Beta, 'sum'), numSampled) as tf.Scalar;
       }
       return { loss_objectness: lossObj, loss_rpn_box_reg: lossBox };

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Module, Parameter } from './module';
 import { batchNormInference, batchNormTrain } from '../ops/batch_norm';
 import { releaseFolded } from './conv_bn';
+import { untaped } from '../grads/untaped';
 
 export class BatchNorm2d extends Module {
   readonly weight: Parameter;
@@ -49,11 +50,12 @@ export class BatchNorm2d extends Module {
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps, relu);
     const n = x.size / this.numFeatures;
     const m = this.momentum;
-    tf.tidy(() => {
+    // no gradient flows into the running statistics: off the tape (no recorded ops, no saved clones)
+    untaped(() => tf.tidy(() => {
       const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
-    });
+    }));
     mean.dispose();
     variance.dispose();
     return y;
