@@ -14,6 +14,7 @@ import { roiPoolKernels } from './roi_pool_kernels';
 import { boxIouKernels } from './box_iou_kernels';
 import { unsortedSegmentSumKernel } from './unsorted_segment_sum';
 import { resizeNearestGradKernel } from './resize_nearest_grad';
+import { runningStatsKernel } from './running_stats_kernels';
 
 const registered = new Set<string>();
 
@@ -24,7 +25,7 @@ function kernelsFor(backendName: string): tf.KernelConfig[] {
   // storage, so the other JavaScript kernels serve it as they are
   if (backendName === 'cpu' || backendName === 'wasm') out.push(...roiAlignKernels(backendName), ...roiPoolKernels(backendName));
   if (backendName === 'cpu' || backendName === 'wasm' || backendName === 'native') {
-    out.push(...boxIouKernels(backendName), unsortedSegmentSumKernel(backendName));
+    out.push(...boxIouKernels(backendName), unsortedSegmentSumKernel(backendName), runningStatsKernel(backendName));
   }
   // tfjs-cpu's reads the wrong image's dy for batches > 1, wasm's ignores halfPixelCenters
   if (backendName === 'cpu' || backendName === 'wasm') out.push(resizeNearestGradKernel(backendName));

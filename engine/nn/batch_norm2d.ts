@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module, Parameter } from './module';
-import { batchNormInference, batchNormTrain } from '../ops/batch_norm';
+import { batchNormInference, batchNormTrain, updatedRunningStats } from '../ops/batch_norm';
 import { releaseFolded } from './conv_bn';
 import { untaped } from '../grads/untaped';
 
@@ -51,11 +51,12 @@ export class BatchNorm2d extends Module {
     const n = x.size / this.numFeatures;
     const m = this.momentum;
     // no gradient flows into the running statistics: off the tape (no recorded ops, no saved clones)
-    untaped(() => tf.tidy(() => {
-      const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
-    }));
+    untaped(() => {
+      const [rm, rv] = updatedRunningStats(this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, mean as tf.Tensor1D, variance as tf.Tensor1D, m, n);
+      this.runningMean.assign(rm);
+      this.runningVar.assign(rv);
+      tf.dispose([rm, rv]);
+    });
     mean.dispose();
     variance.dispose();
     return y;

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../kernels/batch_norm_kernels';
 import { hasKernel } from '../kernels/register';
+import { RUNNING_STATS } from '../kernels/running_stats_kernels';
 
 export interface BatchNormTrainResult<T extends tf.Tensor> {
   y: T;
@@ -88,5 +89,26 @@ export function batchNormInference<T extends tf.Tensor>(
     const a = tf.div(scale, tf.sqrt(tf.add(runningVar, epsilon)));
     const b = tf.sub(offset, tf.mul(runningMean, a));
     return tf.add(tf.mul(x, a), b) as T;
+  });
+}
+
+/**
+ * Batch norm's running statistics after a training step (PyTorch's rule): runningMean * (1 - m) + mean * m, and the
+ * same for the variance with the batch variance made unbiased (times n / (n - 1), n values per channel). One kernel
+ * where the backend has it, else the element-wise ops (the same float32 results).
+ */
+export function updatedRunningStats(
+  runningMean: tf.Tensor1D, runningVar: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, momentum: number, count: number,
+): [tf.Tensor1D, tf.Tensor1D] {
+  if (hasKernel(RUNNING_STATS)) {
+    const attrs = { momentum, count } as unknown as tf.NamedAttrMap;
+    return tf.engine().runKernel(RUNNING_STATS, { runningMean, runningVar, mean, variance }, attrs) as unknown as [tf.Tensor1D, tf.Tensor1D];
+  }
+  return tf.tidy(() => {
+    const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+    return [
+      tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
+      tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+    ] as [tf.Tensor1D, tf.Tensor1D];
   });
 }
