@@ -69,6 +69,8 @@ export class RegionProposalNetwork extends Module {
   readonly head: RpnHead;
   private readonly coder = new BoxCoder([1, 1, 1, 1]);
   private readonly anchorCache = new Map<string, { anchors: Float32Array; perLevel: number[] }>();
+  /** the GT x anchor IoU matrix of anchorTargets, reused (a demo image's is ~1 MB, allocated 4 times a step) */
+  private iouScratch = new Float32Array(0);
 
   constructor(readonly cfg: RpnConfig, inChannels: number, readonly levels: RpnLevel[]) {
     super();
@@ -145,7 +147,8 @@ export class RegionProposalNetwork extends Module {
     const labels = new Int8Array(NA);
     const matched = new Int32Array(NA).fill(-1);
     if (M > 0) {
-      const iou = new Float32Array(M * NA);
+      if (this.iouScratch.length < M * NA) this.iouScratch = new Float32Array(M * NA);
+      const iou = this.iouScratch.subarray(0, M * NA);
       boxIouInto(t.boxes, M, anchors, NA, iou);
       const m = new Matcher(this.cfg.fgIouThresh, this.cfg.bgIouThresh, true).matchArray(iou, M, NA);
       for (let k = 0; k < NA; k++) {
