@@ -12,5 +12,5 @@ export function readView(t: tf.Tensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`readView: a float32 tensor expected, got ${t.dtype}`);
   const backend = tf.backend() as Partial<Pick<NativeBackend, 'f32'>>;
   const view = typeof backend.f32 === 'function' ? backend.f32(t) : null;
-  return view ?? (t.dataSync() as Float32Array);
+  return view && view.length === t.size ? view : (t.dataSync() as Float32Array);
 }

@@ -27,6 +27,9 @@ import { ImageSize, ImageTargets, Proposals } from '../structures';
 import { ioaHost } from '../ops/host_boxes';
 import { selectProposals } from './rpn_proposals';
 
+/** the largest GT x anchor IoU matrix the RPN keeps for reuse (elements: 16 MB) */
+const IOU_SCRATCH_MAX = 4 * 1024 * 1024;
+
 export interface RpnConfig {
   anchorSizes: number[];
   aspectRatios: number[];
@@ -69,7 +72,10 @@ export class RegionProposalNetwork extends Module {
   readonly head: RpnHead;
   private readonly coder = new BoxCoder([1, 1, 1, 1]);
   private readonly anchorCache = new Map<string, { anchors: Float32Array; perLevel: number[] }>();
-  /** the GT x anchor IoU matrix of anchorTargets, reused (a demo image's is ~1 MB, allocated 4 times a step) */
+  /**
+   * the GT x anchor IoU matrix of anchorTargets, reused (a demo image's is ~1 MB, allocated 4 times a step); a
+   * larger one (R50-FPN at 800x1333 with many boxes: ~100 MB) is allocated for its call only, not kept
+   */
   private iouScratch = new Float32Array(0);
 
   constructor(readonly cfg: RpnConfig, inChannels: number, readonly levels: RpnLevel[]) {
@@ -147,8 +153,8 @@ export class RegionProposalNetwork extends Module {
     const labels = new Int8Array(NA);
     const matched = new Int32Array(NA).fill(-1);
     if (M > 0) {
-      if (this.iouScratch.length < M * NA) this.iouScratch = new Float32Array(M * NA);
-      const iou = this.iouScratch.subarray(0, M * NA);
+      if (this.iouScratch.length < M * NA && M * NA <= IOU_SCRATCH_MAX) this.iouScratch = new Float32Array(M * NA);
+      const iou = M * NA <= IOU_SCRATCH_MAX ? this.iouScratch.subarray(0, M * NA) : new Float32Array(M * NA);
       boxIouInto(t.boxes, M, anchors, NA, iou);
       const m = new Matcher(this.cfg.fgIouThresh, this.cfg.bgIouThresh, true).matchArray(iou, M, NA);
       for (let k = 0; k < NA; k++) {

@@ -8,7 +8,8 @@
  * rounded once: float64 has more than twice float32's precision, so this is float32 arithmetic bit for bit), with
  * the factors rounded to float32 as tfjs rounds a scalar operand. For the TypedArray backends (cpu, native, wasm);
  * on native with subnormal inputs read as zero and subnormal results flushed to zero, as its element-wise kernels
- * do (FTZ/DAZ).
+ * do (FTZ/DAZ) — except that x86 judges tininess after rounding, so a product within half a subnormal step below
+ * the smallest normal number may come out differently (statistics of that size are zero for any purpose).
  */
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32 } from './kernel_io';

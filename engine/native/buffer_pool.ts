@@ -97,6 +97,7 @@ export class BufferPool {
     for (const [m, list] of this.free) if (m > n && m <= LOOSE_FIT * n && list.length > 0 && (best === 0 || m < best)) best = m;
     if (best === 0) return null;
     const base = (this.free.get(best) as Float32Array[]).pop() as Float32Array;
+    this.lastUse.set(best, this.takes); // in use: not stale while it serves other sizes
     this.hits++;
     this.bytes -= best * 4;
     const view = base.subarray(0, n);

@@ -128,15 +128,16 @@ describeNative('native host loops equal the JS loops', () => {
     }
   });
 
-  test.each([0.7, 0.5, 0.0, -0.5])('NMS at threshold %f (plain and per class, with and without a cap) equals the JS pass', (thr) => {
+  test.each([0.7, 0.5, 0.0, -0.5])('NMS at threshold %f (plain and per class, with and without a cap; plain also with a fractional and a NaN cap) equals the JS pass', (thr) => {
     const rng = new Rng(Math.round(thr * 100) + 3);
     for (const [n, step, special] of [[500, 2, 0.02], [2000, 4, 0], [300, 1, 0.2]]) {
       const b = boxes(n, rng, step, special);
       const s = scores(n, rng, 40).map((v) => (Number.isNaN(v) ? 0.25 : v));
       const c = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 5));
-      for (const cap of [Infinity, 50]) {
+      for (const cap of [Infinity, 50, 2.5, NaN, 0]) {
         const plain = bothPaths(() => nmsArrays(b, s, thr, cap));
         expect(plain.native).toEqual(plain.js);
+        if (!(cap === Infinity || Number.isInteger(cap))) continue; // batchedNmsArrays takes whole caps only
         const perClass = bothPaths(() => batchedNmsArrays(b, s, c, thr, cap));
         expect(perClass.native).toEqual(perClass.js);
       }

@@ -239,8 +239,9 @@ Napi::Value NmsGreedy(const Napi::CallbackInfo &info) {
     const int64_t n = to - from, nb = static_cast<int64_t>(Len(info[0])) / 4;
     Need(from >= 0 && n >= 0 && static_cast<int64_t>(I32Len(info[1])) >= to && static_cast<int64_t>(I32Len(info[6])) >= n,
          "nmsGreedy: order or output smaller than the range");
-    const int64_t maxKeep = maxKeepD >= static_cast<double>(n) ? n : static_cast<int64_t>(maxKeepD);
-    if (maxKeep <= 0) return Napi::Number::New(info.Env(), 0);
+    // the JS loop stops once it has kept >= maxKeep: a fraction keeps ceil(maxKeep), NaN never stops it
+    if (maxKeepD <= 0) return Napi::Number::New(info.Env(), 0);
+    const int64_t maxKeep = std::isnan(maxKeepD) || maxKeepD >= static_cast<double>(n) ? n : static_cast<int64_t>(std::ceil(maxKeepD));
     std::vector<float> box(4 * n), area(n);
     for (int64_t k = 0; k < n; k++) {
       const int64_t i = order[from + k];
