@@ -153,8 +153,9 @@ export class RegionProposalNetwork extends Module {
     const labels = new Int8Array(NA);
     const matched = new Int32Array(NA).fill(-1);
     if (M > 0) {
-      if (this.iouScratch.length < M * NA && M * NA <= IOU_SCRATCH_MAX) this.iouScratch = new Float32Array(M * NA);
-      const iou = M * NA <= IOU_SCRATCH_MAX ? this.iouScratch.subarray(0, M * NA) : new Float32Array(M * NA);
+      const size = M * NA;
+      if (size <= IOU_SCRATCH_MAX && this.iouScratch.length < size) this.iouScratch = new Float32Array(size);
+      const iou = size <= IOU_SCRATCH_MAX ? this.iouScratch.subarray(0, size) : new Float32Array(size);
       boxIouInto(t.boxes, M, anchors, NA, iou);
       const m = new Matcher(this.cfg.fgIouThresh, this.cfg.bgIouThresh, true).matchArray(iou, M, NA);
       for (let k = 0; k < NA; k++) {

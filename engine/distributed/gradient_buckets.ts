@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { World } from './world';
-import { hostStorage, overlaps } from './tensor_storage';
+import { hostStorage } from '../host_read';
+import { overlaps } from './tensor_storage';
 
 export const BUCKET_CAP_BYTES = 25 * 1024 * 1024;
 
