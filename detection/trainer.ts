@@ -25,6 +25,7 @@ import { requireGlobalBatch } from '../engine/distributed/global_batch';
 import { DetectionDataset, DatasetRecord } from '../datasets/detection/record';
 import { aspectGroupedBatches } from '../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../datasets/detection/pipeline/producer';
+import { DecodedImageCache } from '../datasets/detection/pipeline/decoded_cache';
 import { Batch as ProducedBatch } from '../datasets/detection/pipeline/batch';
 import { planImage } from '../datasets/detection/pipeline/transforms';
 import { openDetectorDataset } from './open_dataset';
@@ -68,13 +69,14 @@ async function* detectorBatches(cfg: DetectorConfig, records: DatasetRecord[], l
   const ims = cfg.solver.imsPerBatch;
   const perEpoch = aspectGroupedBatches(sizes, ims, Rng.stream(cfg.seed, 'batch-order', 0)).length;
   const onSkip = (file: string, message: string) => void (skipped.add(file, message) && log.write({ type: 'skipped_image', file, message }));
+  const cache = new DecodedImageCache(); // each image decoded once, not once per epoch (within the cache's budget)
   let s = from;
   while (s < end) {
     const epoch = Math.floor(s / perEpoch);
     const batches = aspectGroupedBatches(sizes, ims, Rng.stream(cfg.seed, 'batch-order', epoch));
     const rng = Rng.stream(cfg.seed, 'augment', epoch);
     for (const b of batches.slice(0, s - epoch * perEpoch)) for (const i of b) planImage(records[i], transforms, rng);
-    const producer = new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip, shard: shard.size > 1 ? shard : undefined }, rng);
+    const producer = new BatchProducer(records, batches.slice(s - epoch * perEpoch), { transforms, onSkip, cache, shard: shard.size > 1 ? shard : undefined }, rng);
     let trained = 0;
     for await (const batch of producer) {
       trained++;

@@ -31,6 +31,8 @@ export type { TransformOptions, JitterOptions, ImagePlan } from './pipeline/tran
 export { decodeInto } from './pipeline/decode_into';
 export type { DecodeJob, Resizer } from './pipeline/decode_into';
 export { DecodePool } from './pipeline/decode_pool';
+export { DecodedImageCache, DECODED_CACHE_BYTES } from './pipeline/decoded_cache';
+export type { DecodedPixels } from './pipeline/decoded_cache';
 export { batchLayout, imageMeta, targetsFor, SIZE_DIVISIBILITY } from './pipeline/batch';
 export type { Batch, ImageMeta } from './pipeline/batch';
 export { aspectGroupedBatches } from './pipeline/grouping';

@@ -10,6 +10,7 @@ import { toRgb } from '../../classification/decode';
 import { hrow, resizeNormalizeInto, taps } from './bilinear';
 import { filterNormalizeInto, filterTaps } from './triangle';
 import { decodeInto, DecodeJob } from './decode_into';
+import { DecodedPixels } from './decoded_cache';
 import { writeNormalized } from './normalize';
 
 function workerSource(): string {
@@ -21,7 +22,7 @@ function workerSource(): string {
     filterTaps.toString(),
     `const deps = { sharp, toRgb: ${toRgb.toString()}, resizeNormalizeInto: ${resizeNormalizeInto.toString()}, filterNormalizeInto: ${filterNormalizeInto.toString()}, writeNormalized: ${writeNormalized.toString()} };`,
     `const decodeInto = ${decodeInto.toString()};`,
-    `parentPort.on('message', (m) => decodeInto(deps, m.job).then(() => parentPort.postMessage({ id: m.id }), (e) => parentPort.postMessage({ id: m.id, error: e.message })));`,
+    `parentPort.on('message', (m) => decodeInto(deps, m.job).then((kept) => parentPort.postMessage({ id: m.id, kept }), (e) => parentPort.postMessage({ id: m.id, error: e.message })));`,
   ].join('\n');
 }
 
@@ -32,20 +33,20 @@ interface Slot {
 
 export class DecodePool {
   private slots: Slot[];
-  private pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; slot: Slot }>();
+  private pending = new Map<number, { resolve: (kept: DecodedPixels | null) => void; reject: (e: Error) => void; slot: Slot }>();
   private nextId = 0;
 
   constructor(size = os.cpus().length) {
     const src = workerSource();
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
       const slot: Slot = { worker: new Worker(src, { eval: true }), busy: 0 };
-      slot.worker.on('message', (m: { id: number; error?: string }) => {
+      slot.worker.on('message', (m: { id: number; error?: string; kept?: DecodedPixels | null }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (--p.slot.busy === 0) p.slot.worker.unref(); // an idle pool does not keep the process alive
         if (m.error !== undefined) p.reject(new Error(m.error));
-        else p.resolve();
+        else p.resolve(m.kept ?? null);
       });
       slot.worker.on('error', (e) => {
         for (const [id, p] of this.pending) if (p.slot === slot) {
@@ -58,11 +59,12 @@ export class DecodePool {
     });
   }
 
-  run(job: DecodeJob): Promise<void> {
+  /** Decodes `job` in the least busy worker; resolves to the decoded pixels when the job asks to keep them. */
+  run(job: DecodeJob): Promise<DecodedPixels | null> {
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     if (slot.busy++ === 0) slot.worker.ref();
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<DecodedPixels | null>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
       slot.worker.postMessage({ id, job });
     });

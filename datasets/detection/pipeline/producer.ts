@@ -13,8 +13,9 @@ import { DatasetRecord } from '../record';
 import { Batch, batchLayout, imageMeta, keepSlots, normalizationParams, zeroPadding } from './batch';
 import { decodeInto, DecodeJob, LOCAL_DEPS, Resizer } from './decode_into';
 import { DecodePool } from './decode_pool';
+import { DecodedImageCache } from './decoded_cache';
 import { NORMALIZATIONS } from './normalize';
-import { planImage, TransformOptions } from './transforms';
+import { ImagePlan, planImage, TransformOptions } from './transforms';
 
 export interface ProducerOptions {
   transforms: TransformOptions;
@@ -29,6 +30,11 @@ export interface ProducerOptions {
   workers?: number;
   /** a pool to share across epochs (then `workers` is ignored and the pool is not closed at the end) */
   pool?: DecodePool;
+  /**
+   * decoded images kept across epochs (decoded_cache.ts): images it holds are not decoded again, images it has
+   * room for are kept once decoded. Share one across the epochs' producers.
+   */
+  cache?: DecodedImageCache;
   /** who enlarges images (default 'auto': JS when an image grows, libvips when it shrinks) */
   resizer?: Resizer;
   onSkip?: (file: string, message: string) => void;
@@ -92,12 +98,20 @@ export class BatchProducer implements AsyncIterable<Batch> {
   private async decode(job: DecodeJob): Promise<void> {
     await this.slots.acquire();
     try {
-      if (this.opts.pool) await this.opts.pool.run(job);
-      else if (this.pool) await this.pool.run(job);
-      else await decodeInto(LOCAL_DEPS, job);
+      const pool = this.opts.pool ?? this.pool;
+      const kept = pool ? await pool.run(job) : await decodeInto(LOCAL_DEPS, job);
+      if (kept) this.opts.cache?.offer(job.file, kept);
     } finally {
       this.slots.release();
     }
+  }
+
+  /** The cache's part of a job: the image's decoded pixels if held, else whether to keep them once decoded. */
+  private cachePart(record: DatasetRecord, resizer: Resizer, plan: ImagePlan): Pick<DecodeJob, 'cached' | 'keep'> {
+    const cache = this.opts.cache;
+    if (!cache || resizer === 'sharp' || plan.jitter) return {};
+    const cached = cache.get(record.file);
+    return cached ? { cached } : { keep: cache.hasRoomFor(record.width * record.height * 3) };
   }
 
   /** Storage for batch b: a fresh buffer, or the ring slot batch b - (prefetch + 1) used (grown if too small). */
@@ -125,9 +139,10 @@ export class BatchProducer implements AsyncIterable<Batch> {
     const view = new Float32Array(buffer, 0, indices.length * per);
     if (this.opts.reuseBuffers !== false) plans.forEach((p, k) => zeroPadding(view, k, H, W, p.geometry.height, p.geometry.width));
     const norm = normalizationParams(NORMALIZATIONS[t.normalization]);
+    const resizer = this.opts.resizer ?? (t.resize === 'torch-bilinear' ? 'js' : 'auto');
     const jobs = indices.map((i, k): DecodeJob => ({
-      file: this.records[i].file, plan: plans[k], size: this.records[i], resizer: this.opts.resizer ?? (t.resize === 'torch-bilinear' ? 'js' : 'auto'),
-      buffer, offset: k * per, rowStride: W * 3, ...norm,
+      file: this.records[i].file, plan: plans[k], size: this.records[i], resizer,
+      buffer, offset: k * per, rowStride: W * 3, ...norm, ...this.cachePart(this.records[i], resizer, plans[k]),
     }));
     const p = Promise.allSettled(jobs.map((j) => this.decode(j))).then((results) => {
       const ok: number[] = [];

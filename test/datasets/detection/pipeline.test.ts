@@ -7,6 +7,7 @@ import { NORMALIZATIONS } from '../../../datasets/detection/pipeline/normalize';
 import { planImage, TransformOptions } from '../../../datasets/detection/pipeline/transforms';
 import { aspectGroupedBatches } from '../../../datasets/detection/pipeline/grouping';
 import { BatchProducer } from '../../../datasets/detection/pipeline/producer';
+import { DecodedImageCache } from '../../../datasets/detection/pipeline/decoded_cache';
 import { makeRecord, DatasetRecord } from '../../../datasets/detection/record';
 import { tmpDir } from './fixtures';
 
@@ -146,6 +147,37 @@ describe('BatchProducer', () => {
       return out;
     };
     expect(await run(true)).toEqual(await run(false));
+  });
+
+  test('decoded images cached across epochs: the same batches, each image decoded once, the budget kept, jitter not cached', async () => {
+    const epochs = [[0, 1], [3, 0], [1, 3]].map((b) => Int32Array.from(b));
+    const batchesOf = async (cache: DecodedImageCache | undefined, workers: number, jitter = false) => {
+      const transforms = T({ shortSides: [40, 64], flip: true, ...(jitter ? { jitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 } } : {}) });
+      const out: number[][] = [];
+      for (let epoch = 0; epoch < 3; epoch++) {
+        const p = new BatchProducer(records, [epochs[epoch], epochs[(epoch + 1) % 3]], { transforms, workers, cache, prefetch: 1 }, new Rng(epoch));
+        for await (const b of p) out.push([...b.shape, ...Array.from(b.images)]);
+      }
+      return out;
+    };
+    const plain = await batchesOf(undefined, 0);
+    for (const workers of [0, 2]) {
+      const cache = new DecodedImageCache();
+      expect(await batchesOf(cache, workers)).toEqual(plain);
+      expect(cache.size).toBe(3); // images 0, 1, 3 (decoded pixels: 64x48, 30x40 after EXIF rotation, 50x40)
+      expect(cache.bytes()).toBe(3 * (64 * 48 + 30 * 40 + 50 * 40));
+      expect(cache.hits).toBe(12 - 3); // 12 decodes over the three epochs, 3 of them the first of their image
+      // the pixels held are the file's as decoded (the rotated grey image's right half is white)
+      const rot = cache.get(records[1].file)!;
+      expect([rot.width, rot.height, rot.data[3 * (10 * 30 + 25)], rot.data[3 * (10 * 30 + 5)]]).toEqual([30, 40, 255, 0]);
+    }
+    const small = new DecodedImageCache(64 * 48 * 3 + 50 * 40 * 3); // room for two of the three
+    expect(await batchesOf(small, 0)).toEqual(plain);
+    expect(small.size).toBe(2);
+    expect(small.bytes()).toBeLessThanOrEqual(small.maxBytes);
+    const jittered = new DecodedImageCache();
+    expect(await batchesOf(jittered, 0, true)).toEqual(await batchesOf(undefined, 0, true));
+    expect(jittered.size).toBe(0); // libvips jitters while decoding: nothing to keep
   });
 
   test('a bad image is reported and skipped, with a count; same seed → same batches', async () => {
