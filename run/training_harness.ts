@@ -44,7 +44,6 @@ import { replicateBuffers, replicateFromRoot, trainsBatchNorm } from '../engine/
 import { broadcastJson } from '../engine/distributed/json_collectives';
 import { agreeAny } from '../engine/distributed/agree';
 import { NullLog } from './jsonl_log';
-import { collectYoungGeneration } from './young_collection';
 
 /** The loss of one step: the total and named parts (scalars the step's log record reports). */
 export type LossFn = () => { total: tf.Scalar; parts?: Record<string, tf.Scalar> };
@@ -262,7 +261,6 @@ class StepLoop<B> {
         const next = await batches.next();
         if (next.done) break;
         await this.train(next.value, progress);
-        collectYoungGeneration(); // the step's garbage, while it is cheap to free
         await yieldToEventLoop(); // a Ctrl-C that came during the step is seen here
         if (this.task.isCheckpointStep(this.step) || this.step === this.task.totalSteps || this.agreeToStop(watch)) await this.save();
       }
