@@ -1,0 +1,101 @@
+/**
+ * The decoded-image cache's effect on the demo detector's training step, measured inside one run: the cache is
+ * switched on and off in alternating blocks of steps (on for the first block, off for the second, …), so that
+ * the VM's slow spells, which move whole runs by ±10 %, fall on both variants alike. Separate runs alternating
+ * the variants could not resolve a few per cent on this project's 2-core VMs.
+ *
+ *   node dist/bench/decoded_cache_ab.js [--iters 900] [--block 10] [--skip 170] [--out DIR] [--data runs/demo/data]
+ *
+ * The demo's data must exist (`resdet demo` or `resdet data synth` makes it). Steps of the first epoch (the demo's
+ * 600 images are 150 steps) are skipped: the cache fills then. Prints each pair of blocks' step-time ratio
+ * (on/off), their mean with a 95 % interval, the median, and the mean step of each variant.
+ * "Off" means: the cache neither answers nor keeps (DecodedImageCache.get and hasRoomFor are switched here, at
+ * the time each batch is scheduled, two steps ahead of the step that trains on it).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DecodedImageCache } from '../datasets/detection/pipeline/decoded_cache';
+import { JsonlLog } from '../run/jsonl_log';
+import { loadDetectorConfig } from '../bin/commands/train';
+import { trainDetector } from '../detection/trainer';
+import { median } from './detector_timing';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const ITERS = Number(arg('iters', '900'));
+const BLOCK = Number(arg('block', '10'));
+const SKIP = Number(arg('skip', '170'));
+const DATA = arg('data', 'runs/demo/data');
+/** batches are scheduled this many steps before they train (the producer's prefetch) */
+const AHEAD = 2;
+
+let step = 0;
+const onAt = (s: number) => Math.floor(s / BLOCK) % 2 === 0;
+
+/** The cache answers and keeps only for batches of "on" steps. */
+function switchCache(): void {
+  const { get, hasRoomFor } = DecodedImageCache.prototype;
+  DecodedImageCache.prototype.get = function (this: DecodedImageCache, file: string) {
+    return onAt(step + AHEAD) ? get.call(this, file) : undefined;
+  };
+  DecodedImageCache.prototype.hasRoomFor = function (this: DecodedImageCache, bytes: number) {
+    return onAt(step + AHEAD) ? hasRoomFor.call(this, bytes) : false;
+  };
+}
+
+/** The time of each step's end (its log record), in ms. */
+function recordStepTimes(): number[] {
+  const times: number[] = [];
+  const write = JsonlLog.prototype.write;
+  JsonlLog.prototype.write = function (this: JsonlLog, record: Record<string, unknown>) {
+    if (record.type === 'train') {
+      times.push(performance.now());
+      step++;
+    }
+    return write.call(this, record);
+  };
+  return times;
+}
+
+function summary(times: number[]): string {
+  const blocks: Array<{ on: boolean; ms: number }> = [];
+  const first = 2 * Math.ceil(SKIP / BLOCK / 2); // an "on" block: pairs are (on, off)
+  for (let b = first; (b + 1) * BLOCK < times.length; b++) {
+    blocks.push({ on: b % 2 === 0, ms: (times[(b + 1) * BLOCK - 1] - times[b * BLOCK - 1]) / BLOCK });
+  }
+  const ratios: number[] = [];
+  for (let i = 0; i + 1 < blocks.length; i += 2) ratios.push(blocks[i].ms / blocks[i + 1].ms); // blocks come in (on, off) pairs
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const m = mean(ratios);
+  const half = (1.96 * Math.sqrt(mean(ratios.map((r) => (r - m) ** 2)))) / Math.sqrt(ratios.length);
+  const ms = (on: boolean) => mean(blocks.filter((b) => b.on === on).map((b) => b.ms)).toFixed(1);
+  return `decoded-image cache, ${ratios.length} pairs of ${BLOCK}-step blocks: on/off step time ${m.toFixed(3)} ± ${half.toFixed(3)} (95 %), ` +
+    `median ${median(ratios).toFixed(3)}; mean step ${ms(true)} ms with the cache, ${ms(false)} ms without`;
+}
+
+async function main(): Promise<void> {
+  if (BLOCK % 2 || BLOCK < 2 * AHEAD) throw new Error('--block must be even and at least 4');
+  if (!fs.existsSync(path.join(DATA, 'train'))) throw new Error(`no demo data in ${DATA}: run \`resdet demo\` (or \`resdet data synth\`) first`);
+  switchCache();
+  const times = recordStepTimes();
+  const cfg = loadDetectorConfig(path.join(__dirname, '..', '..', 'configs', 'demo.yaml'), [
+    `solver.maxIters=${ITERS}`, `data.train.path=${path.join(DATA, 'train')}`, `data.test.path=${path.join(DATA, 'val')}`,
+    'eval.valImages=0', `checkpoint.period=${ITERS}`,
+  ]);
+  const out = arg('out', fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-cache-ab-')));
+  try {
+    await trainDetector(cfg, { out, force: true, quiet: true });
+  } finally {
+    if (!process.argv.includes('--out')) fs.rmSync(out, { recursive: true, force: true });
+  }
+  console.log(`${summary(times)} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)} at the end)`);
+}
+
+main().catch((e) => {
+  console.error(`decoded_cache_ab: ${(e as Error).message}`);
+  process.exit(1);
+});
