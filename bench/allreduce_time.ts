@@ -11,11 +11,7 @@
  */
 import { processWorld } from '../engine/distributed/world';
 import { BUCKET_CAP_BYTES } from '../engine/distributed/gradient_buckets';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
+import { arg } from './cli_arg';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -14,11 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend';
 import { buildResNet } from '../backbone/resnet';
 import { ThroughputRun, median, summarize } from '../engine/throughput';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
+import { arg } from './cli_arg';
 
 function subnormals(ts: tf.Tensor[]): number {
   let n = 0;

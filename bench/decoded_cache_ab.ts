@@ -21,11 +21,7 @@ import { JsonlLog } from '../run/jsonl_log';
 import { loadDetectorConfig } from '../bin/commands/train';
 import { trainDetector } from '../detection/trainer';
 import { median } from './detector_timing';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
+import { arg } from './cli_arg';
 
 const ITERS = Number(arg('iters', '900'));
 const BLOCK = Number(arg('block', '10'));

@@ -23,6 +23,7 @@ import { boxIou } from '../detection/ops/box_ops';
 import { batchedNms, nms } from '../detection/ops/nms';
 import { roiAlign } from '../detection/ops/roi_align';
 import { roiPool } from '../detection/ops/roi_pool';
+import { arg } from './cli_arg';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', 'bench', 'reference', 'torchvision_ops.py');
 /** torchvision's figures on an idle machine, 2 threads (ms), measured on STORED_DATE; none for RoIPool. Never "this run". */
@@ -38,11 +39,6 @@ const LABELS: Record<string, string> = {
   rpFwd: 'RoIPool fwd 512 RoIs 14x14, 1x38x50x1024',
   rpFwdBwd: 'RoIPool fwd+bwd, same',
 };
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -20,13 +20,9 @@ import { BatchProducer } from '../datasets/detection/pipeline/producer';
 import { TRAIN_TRANSFORMS } from '../datasets/detection/pipeline/transforms';
 import { Resizer } from '../datasets/detection/pipeline/decode_into';
 import { DecodePool } from '../datasets/detection/pipeline/decode_pool';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 

@@ -25,6 +25,7 @@ import { initBackend } from '../engine/backend';
 import { loadConfig } from '../run/config';
 import { DETECTOR_DEFAULTS, DETECTOR_SCHEMA, DetectorConfig } from '../detection/config';
 import { benchInference, benchTraining, BenchBatchNorm, BENCH_BATCH_NORMS } from '../detection/detector_bench';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.resolve(ROOT, 'bench', 'reference', 'torchvision_faster_rcnn.py');
@@ -32,10 +33,6 @@ const H = 600;
 const W = 800;
 const NUM_CLASSES = 20;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 const CONFIG = arg('--config', 'configs/faster_rcnn_R_50_C4_voc0712.yaml');
 const BATCH_NORM = arg('--batch-norm', 'train') as BenchBatchNorm;
 let benchCfg: DetectorConfig | undefined;

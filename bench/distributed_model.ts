@@ -16,6 +16,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESDET = path.join(ROOT, 'dist', 'bin', 'resdet.js');
@@ -24,11 +25,6 @@ const COCO_TRAIN_IMAGES = 118287;
 const TORCHVISION_EPOCHS = 26;
 const LINKS_GBIT = [10, 25, 100];
 const LATENCY_S = 50e-6;
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });

@@ -13,14 +13,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESDET = path.join(ROOT, 'dist', 'bin', 'resdet.js');
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 interface Workload {
   name: string;

@@ -19,16 +19,12 @@ import { initBackend } from '../engine/backend';
 import { loadDetector } from '../detection/detector';
 import { importTorchvisionDetector } from '../detection/torchvision_import';
 import { FASTERRCNN_RESNET50_FPN_V2 } from '../detection/torchvision_detectors';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'test', 'python', 'torchvision_fpn_v2.py');
 const H = 800;
 const W = 1088;
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 

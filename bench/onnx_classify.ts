@@ -33,15 +33,12 @@ import { toTorchLayout } from '../engine/torch_layout';
 import { writeTorchStateDict } from '../engine/pth/torch_save';
 import { HostTensor } from '../engine/host_tensor';
 import { median } from '../engine/throughput';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'reference', 'torch_resnet50_infer.py');
 const SIZE = 224;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 const ITERS = Number(arg('--iters', '30'));
 const WARMUP = Number(arg('--warmup', '5'));
 const THREADS = Number(arg('--threads', String(os.cpus().length)));

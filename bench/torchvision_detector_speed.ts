@@ -22,16 +22,12 @@ import { loadDetector } from '../detection/detector';
 import { importTorchvisionDetector } from '../detection/torchvision_import';
 import { FASTERRCNN_RESNET50_FPN } from '../detection/torchvision_detectors';
 import { median, reproduced, timeDetector } from './detector_timing';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PY = '/usr/bin/python3';
 const MAKE = path.join(ROOT, 'test', 'python', 'make_torchvision_detector.py');
 const REF = path.join(ROOT, 'bench', 'reference', 'torchvision_detector.py');
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 async function main(): Promise<void> {
   const runs = Number(arg('--runs', '5'));

@@ -21,13 +21,9 @@ import { initBackend, backendChoice } from '../engine/backend';
 import { loadDetector } from '../detection/detector';
 import { staticServer } from '../export/web/static_server';
 import { FlatDetections, median, reproduced, timeDetector } from './detector_timing';
+import { arg } from './cli_arg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
 
 function firstImage(dir: string): string | null {
   if (!fs.existsSync(dir)) return null;
