@@ -17,6 +17,8 @@ export interface NativeAddon {
   /** wid > 0: the same weights come again unchanged; the addon keeps them in its layout until releaseWeights(wid) */
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, wid?: number, add?: Float32Array | null): void;
   releaseWeights(wid: number): void;
+  /** Whether convolutions outside gradient recording may use Winograd (3x3, stride 1; on by default, RESDET_CONV_WINOGRAD=0 turns it off). */
+  setConvWinograd(on: boolean): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
   batchNormTrain(x: Float32Array, scale: Float32Array, offset: Float32Array, y: Float32Array,

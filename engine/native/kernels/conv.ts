@@ -11,12 +11,18 @@ import { reusedWeightId } from '../weight_ids';
 
 type Info = tf.backend_util.Conv2DInfo;
 
-function geom(c: Info, relu: boolean, add = false): Int32Array {
+/**
+ * The addon's description of a convolution. `inference`: no gradient will be taken of this forward pass (no
+ * tf.grad/variableGrads is recording), so the addon may use Winograd's algorithm for it (conv.cc).
+ */
+function geom(c: Info, relu: boolean, add = false, inference = false): Int32Array {
   const p = c.padInfo;
   return Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth,
     c.outChannels, c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
-    p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add ? 1 : 0);
+    p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add ? 1 : 0, inference ? 1 : 0);
 }
+
+const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 function convInfo(xShape: number[], wShape: number[], attrs: Record<string, unknown>): Info {
   return tf.backend_util.computeConv2DInfo(
@@ -43,7 +49,7 @@ function forward(args: KernelArgs, fused: boolean) {
     if (!bv || bias.shape.length !== 1 || bias.shape[0] !== c.outChannels) return null;
   }
   const out = be.allocF32([c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
-  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu'), reusedWeightId(filter.dataId));
+  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu', false, !recordingGradients()), reusedWeightId(filter.dataId));
   return out.info;
 }
 
@@ -61,7 +67,7 @@ const convAddRelu: tf.KernelConfig = {
       throw new Error('ResdetConv2DAddRelu: float32 x, filter, bias and an add input of the output\'s shape expected');
     }
     const out = be.allocF32(shape);
-    addon().conv2d(xv, wv, bv, out.values, geom(c, true, true), reusedWeightId(filter.dataId), av);
+    addon().conv2d(xv, wv, bv, out.values, geom(c, true, true, !recordingGradients()), reusedWeightId(filter.dataId), av);
     return out.info;
   },
 };
