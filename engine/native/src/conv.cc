@@ -118,17 +118,37 @@ struct WeightLayout {
   }
 };
 
-/** An activation reorder between the caller's NHWC buffer and a primitive's own layout, with its buffer. */
+/**
+ * Two grow-only buffers that every blocked-layout primitive's input and output copies share (the stream runs one
+ * primitive at a time): kept per shape, they would grow with every new image size a detector sees.
+ */
+void *Scratch(int which, size_t bytes) {
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  static std::unique_ptr<void, Free> bufs[2];
+  static size_t sizes[2] = {0, 0};
+  if (sizes[which] < bytes) {
+    const size_t rounded = (bytes + 4095) / 4096 * 4096;  // aligned_alloc wants a multiple of the alignment
+    bufs[which].reset(std::aligned_alloc(4096, rounded));
+    if (!bufs[which]) throw std::bad_alloc();
+    sizes[which] = rounded;
+  }
+  return bufs[which].get();
+}
+
+/** An activation reorder between the caller's NHWC buffer and a primitive's own layout (held in Scratch(which)). */
 struct ActLayout {
-  memory buf;
+  memory::desc prim;
   primitive reorder_;
-  memory::desc user;
-  void init(const memory::desc &u, const memory::desc &p, bool toPrim) {
-    user = u;
-    buf = memory(p, cpu());
+  int which = 0;
+  void init(const memory::desc &u, const memory::desc &p, bool toPrim, int slot) {
+    prim = p;
+    which = slot;
     reorder_ = toPrim ? reorder(reorder::primitive_desc(cpu(), u, cpu(), p))
                       : reorder(reorder::primitive_desc(cpu(), p, cpu(), u));
   }
+  memory buf() const { return memory(prim, cpu(), Scratch(which, prim.get_size())); }
 };
 
 struct Fwd {
@@ -187,8 +207,8 @@ Fwd &fwd(const Geom &g, bool bias) {
     e->w.init(g.wUser(), pd.weights_desc(), true);
     if (blocked) {
       e->blocked = true;
-      e->src.init(g.src(), pd.src_desc(), true);
-      e->dst.init(g.dst(), pd.dst_desc(), false);
+      e->src.init(g.src(), pd.src_desc(), true, 0);
+      e->dst.init(g.dst(), pd.dst_desc(), false, 1);
     }
   }
   return *e;
@@ -229,11 +249,12 @@ Napi::Value Conv2d(const Napi::CallbackInfo &info) {
     const int64_t wid = info.Length() > 5 && info[5].IsNumber() ? I64(info[5]) : 0;
     Fwd &p = fwd(g, bias.p != nullptr);
     memory src = Wrap(g.src(), B(info[0])), dst = Wrap(g.dst(), B(info[3]));
-    if (p.blocked) p.src.reorder_.execute(strm(), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, p.src.buf}});
+    memory srcB = p.blocked ? p.src.buf() : src, dstB = p.blocked ? p.dst.buf() : dst;
+    if (p.blocked) p.src.reorder_.execute(strm(), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, srcB}});
     std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, p.blocked ? p.src.buf : src},
+        {DNNL_ARG_SRC, srcB},
         {DNNL_ARG_WEIGHTS, FwdWeights(p, B(info[1]), wid)},
-        {DNNL_ARG_DST, p.blocked ? p.dst.buf : dst},
+        {DNNL_ARG_DST, dstB},
     };
     if (bias.p) args[DNNL_ARG_BIAS] = Wrap(g.biasMd(), bias);
     if (g.add) {
@@ -242,7 +263,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo &info) {
       args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = Wrap(g.dst(), add);
     }
     p.prim.execute(strm(), args);
-    if (p.blocked) p.dst.reorder_.execute(strm(), {{DNNL_ARG_FROM, p.dst.buf}, {DNNL_ARG_TO, dst}});
+    if (p.blocked) p.dst.reorder_.execute(strm(), {{DNNL_ARG_FROM, dstB}, {DNNL_ARG_TO, dst}});
     strm().wait();
   });
 }
