@@ -23,7 +23,6 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, backendChoice } from '../engine/backend';
 import { buildResNet, ResNet } from '../backbone/resnet';
-import { BatchNorm2d } from '../engine/nn/batch_norm2d';
 import { saveCheckpoint } from '../run/checkpoint';
 import { loadClassifier, imagenetClassNames, ClassifierInfo } from '../backbone/classifier/checkpoint';
 import { normalisedInput } from '../backbone/classifier/predict';
@@ -34,6 +33,7 @@ import { writeTorchStateDict } from '../engine/pth/torch_save';
 import { HostTensor } from '../engine/host_tensor';
 import { median } from '../engine/throughput';
 import { arg } from './cli_arg';
+import { calibrateBatchNorm } from './calibrate_classifier';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'reference', 'torch_resnet50_infer.py');
@@ -86,17 +86,6 @@ async function timeRunsAsync(fn: () => Promise<unknown>): Promise<number[]> {
     ts.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return ts;
-}
-
-/** Each batch norm's running statistics := those of one training-mode pass over `x` (momentum 1). */
-function calibrateBatchNorm(model: ResNet, x: tf.Tensor4D): void {
-  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  const saved = bns.map((b) => b.momentum);
-  bns.forEach((b) => ((b as { momentum: number }).momentum = 1));
-  model.train();
-  tf.tidy(() => void model.forward(x).dataSync());
-  bns.forEach((b, i) => ((b as { momentum: number }).momentum = saved[i]));
-  model.eval();
 }
 
 function imagePixels(): Uint8Array {

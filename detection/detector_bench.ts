@@ -47,6 +47,8 @@ export const BENCH_BATCH_NORMS: BenchBatchNorm[] = ['train', 'config'];
 export interface BenchOptions {
   profile?: boolean;
   batchNorm?: BenchBatchNorm;
+  /** called before each timed step (0-based): a bench that switches something between steps (bench/winograd_ab) */
+  beforeStep?: (step: number) => void;
 }
 
 /** The config as the benchmark builds it. */
@@ -78,11 +80,12 @@ export function calibrateBatchNorm(model: Detector, x: tf.Tensor4D, im: BenchIma
   });
 }
 
-/** Calls `fn` warmup times, then `steps` times; the timed steps' milliseconds. */
-export function timeSteps(fn: () => void, steps: number, warmup: number): number[] {
+/** Calls `fn` warmup times, then `steps` times (each after `before(i)`); the timed steps' milliseconds. */
+export function timeSteps(fn: () => void, steps: number, warmup: number, before?: (step: number) => void): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const ms: number[] = [];
   for (let i = 0; i < steps; i++) {
+    before?.(i);
     const t0 = process.hrtime.bigint();
     fn();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -112,7 +115,7 @@ export async function benchInference(cfg: DetectorConfig, numClasses: number, im
     if (proposalsToHead !== proposals) throw new BenchSetupError(`the box head would get ${proposalsToHead} proposals, not ${proposals}: the image has too few anchors for --proposals ${proposals} (a larger --size or fewer proposals)`);
     let detections = 0;
     const step = () => void (detections = model.detect(x, [im])[0].scores.length);
-    const ms = timeSteps(step, steps, warmup);
+    const ms = timeSteps(step, steps, warmup, o.beforeStep);
     return { ms, proposalsToHead, detections, ...(o.profile ? { profile: await profileKernels(step) } : {}) };
   } finally {
     x.dispose();
