@@ -4,6 +4,9 @@
 //                                                   reading `add`, y's shape) and ReLU post-op; wid > 0 marks
 //                                                   weights used again unchanged (eval mode): their copy in
 //                                                   the primitive's layout is kept until releaseWeights(wid)
+//                                                   3x3 stride-1 forward passes marked `inference` run
+//                                                   oneDNN's Winograd kernels (blocked layout, reordered at
+//                                                   both ends through shared scratch buffers)
 //   conv2dBackpropInput(dy, w, dx, geom)            gradient w.r.t. the input
 //   conv2dBackpropFilter(x, dy, dw, geom)           gradient w.r.t. the HWIO filter
 // geom: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, sH, sW, dH, dW, pT, pL, pB, pR, relu, add, inference]
@@ -58,8 +61,8 @@ struct Geom {
   /**
    * Whether a forward pass may use Winograd's algorithm: one of which no gradient will be taken (eval mode,
    * inference; the weights are transformed once when kept, weight_ids.ts), with 3x3 kernels, stride 1, no
-   * dilation, no residual add, outputs of at least 14x14 (below that it gains little and its weights,
-   * kept transformed, take up to 4x the room), unless RESDET_CONV_WINOGRAD=0. oneDNN's inference F(2,3)/F(4,3)
+   * dilation, no residual add, at least 14x14 output positions over the batch (below that it gains little and
+   * its weights, kept transformed, take up to 4x the room), unless RESDET_CONV_WINOGRAD=0. oneDNN's inference F(2,3)/F(4,3)
    * kernels (AVX-512) take 0.45-0.6x the time of its direct kernels for ResNet's 3x3 convolutions at 56-14 px; their
    * results differ from the direct ones by ~1e-6 relative. (Its training-mode Winograd transforms the weights on
    * every call and is slower than direct here.)
