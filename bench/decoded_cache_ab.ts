@@ -20,7 +20,7 @@ import { DecodedImageCache } from '../datasets/detection/pipeline/decoded_cache'
 import { JsonlLog } from '../run/jsonl_log';
 import { loadDetectorConfig } from '../bin/commands/train';
 import { trainDetector } from '../detection/trainer';
-import { median } from './detector_timing';
+import { median, meanInterval } from './detector_timing';
 import { arg } from './cli_arg';
 
 const ITERS = Number(arg('iters', '900'));
@@ -67,11 +67,8 @@ function summary(times: number[]): string {
   }
   const ratios: number[] = [];
   for (let i = 0; i + 1 < blocks.length; i += 2) ratios.push(blocks[i].ms / blocks[i + 1].ms); // blocks come in (on, off) pairs
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const m = mean(ratios);
-  const sd = Math.sqrt(ratios.reduce((a, r) => a + (r - m) ** 2, 0) / Math.max(1, ratios.length - 1));
-  const half = (1.96 * sd) / Math.sqrt(ratios.length);
-  const ms = (on: boolean) => mean(blocks.filter((b) => b.on === on).map((b) => b.ms)).toFixed(1);
+  const { mean: m, half } = meanInterval(ratios);
+  const ms = (on: boolean) => meanInterval(blocks.filter((b) => b.on === on).map((b) => b.ms)).mean.toFixed(1);
   return `decoded-image cache, ${ratios.length} pairs of ${BLOCK}-step blocks: on/off step time ${m.toFixed(3)} ± ${half.toFixed(3)} (95 %), ` +
     `median ${median(ratios).toFixed(3)}; mean step ${ms(true)} ms with the cache, ${ms(false)} ms without`;
 }

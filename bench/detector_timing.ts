@@ -1,5 +1,6 @@
 /**
- * What the detector benches share: the median, a detector's `detectFiles` timed after a warm-up, and the share of
+ * What the detector benches share: the median, the mean of paired ratios with its 95 % interval (the in-run A/B
+ * benches), a detector's `detectFiles` timed after a warm-up, and the share of
  * one engine's detections that another reproduces (same label, IoU >= 0.99, score within 1e-3 — the export tests'
  * rule), which shows that two engines timed side by side computed the same thing.
  */
@@ -11,6 +12,13 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The mean of `xs` and the half-width of its 95 % interval (normal approximation, sample standard deviation). */
+export function meanInterval(xs: number[]): { mean: number; half: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+  return { mean, half: (1.96 * sd) / Math.sqrt(xs.length) };
 }
 
 /** Seconds of each of `runs` calls of detectFiles([image]) after one warm-up, and the warm-up's detections. */

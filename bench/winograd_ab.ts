@@ -20,15 +20,13 @@ import { nativeAddon } from '../engine/native/addon';
 import { buildResNet } from '../backbone/resnet';
 import { loadDetectorConfig } from '../bin/commands/train';
 import { benchInference, timeSteps } from '../detection/detector_bench';
-import { median } from './detector_timing';
+import { median, meanInterval } from './detector_timing';
 import { calibrateBatchNorm } from './calibrate_classifier';
 import { arg } from './cli_arg';
 
 const PAIRS = Number(arg('pairs', '8'));
 const DETECTOR_BLOCK = Number(arg('block', '5'));
 const RESNET_BLOCK = Number(arg('block-resnet', '20'));
-/** passes per block of the workload being measured */
-let BLOCK = DETECTOR_BLOCK;
 const ONLY = arg('only', 'resnet50,fpn,c4').split(',');
 const DETECTORS: Record<string, string> = { fpn: 'configs/faster_rcnn_R_50_FPN_coco.yaml', c4: 'configs/faster_rcnn_R_50_C4_voc0712.yaml' };
 
@@ -42,42 +40,38 @@ interface Result {
   pairs: number;
 }
 
-/** Winograd in even blocks, direct in odd ones; the first step of each block is left out (it follows the switch). */
-const winogradAt = (step: number) => Math.floor(step / BLOCK) % 2 === 0;
-const steps = () => 2 * PAIRS * BLOCK;
+/** Winograd in even blocks of `block` passes, direct in odd ones. */
+const winogradAt = (step: number, block: number) => Math.floor(step / block) % 2 === 0;
+/** Switches the addon before each timed pass. */
+const switcher = (block: number) => (step: number) => nativeAddon()!.setConvWinograd(winogradAt(step, block));
 
-function summarise(workload: string, ms: number[]): Result {
-  const blocks = Array.from({ length: 2 * PAIRS }, (_, b) => median(ms.slice(b * BLOCK + 1, (b + 1) * BLOCK)));
-  const ratios = Array.from({ length: PAIRS }, (_, p) => blocks[2 * p] / blocks[2 * p + 1]);
-  const mean = ratios.reduce((a, b) => a + b, 0) / PAIRS;
-  const sd = Math.sqrt(ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, PAIRS - 1));
-  return {
-    workload, block: BLOCK, pairs: PAIRS,
-    winograd_ms: median(ms.filter((_, i) => winogradAt(i))), direct_ms: median(ms.filter((_, i) => !winogradAt(i))),
-    ratio_mean: mean, ratio_ci95: (1.96 * sd) / Math.sqrt(PAIRS),
-  };
+/** Block medians (the first pass of each block, which follows the switch, left out) and the pairs' ratios. */
+function summarise(workload: string, ms: number[], block: number): Result {
+  const kept = (b: number) => ms.slice(b * block + 1, (b + 1) * block);
+  const blocks = Array.from({ length: 2 * PAIRS }, (_, b) => median(kept(b)));
+  const { mean, half } = meanInterval(Array.from({ length: PAIRS }, (_, p) => blocks[2 * p] / blocks[2 * p + 1]));
+  const variant = (parity: number) => median(Array.from({ length: PAIRS }, (_, p) => kept(2 * p + parity)).flat());
+  return { workload, block, pairs: PAIRS, winograd_ms: variant(0), direct_ms: variant(1), ratio_mean: mean, ratio_ci95: half };
 }
 
-function switchAt(step: number): void {
-  nativeAddon()!.setConvWinograd(winogradAt(step));
-}
-
-function resnet50(): number[] {
-  BLOCK = RESNET_BLOCK;
+function resnet50(block: number): number[] {
   const model = buildResNet('resnet50');
   const x = tf.randomNormal([1, 224, 224, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
   calibrateBatchNorm(model, x);
-  const run = () => tf.dispose(model.classify(x).dataSync());
-  const ms = timeSteps(run, steps(), 4, switchAt);
+  const run = () => {
+    const y = model.classify(x);
+    y.dataSync();
+    y.dispose();
+  };
+  const ms = timeSteps(run, 2 * PAIRS * block, 4, switcher(block));
   tf.dispose(x);
   model.dispose();
   return ms;
 }
 
-async function detector(config: string): Promise<number[]> {
-  BLOCK = DETECTOR_BLOCK;
+async function detector(config: string, block: number): Promise<number[]> {
   const cfg = loadDetectorConfig(config, [], { backend: 'native' });
-  const r = await benchInference(cfg, 81, { height: 600, width: 800 }, 1000, steps(), 2, { batchNorm: 'config', beforeStep: switchAt });
+  const r = await benchInference(cfg, 81, { height: 600, width: 800 }, 1000, 2 * PAIRS * block, 2, { batchNorm: 'config', beforeStep: switcher(block) });
   return r.ms;
 }
 
@@ -88,8 +82,9 @@ async function main(): Promise<void> {
   console.log(`Winograd / direct convolutions at inference, ${backendChoice()?.reason ?? 'native'}, ${PAIRS} pairs of blocks (load average ${load.map((l) => l.toFixed(2)).join(' ')})`);
   const results: Result[] = [];
   for (const w of ONLY) {
-    const ms = w === 'resnet50' ? resnet50() : await detector(DETECTORS[w]);
-    const r = summarise(w, ms);
+    const block = w === 'resnet50' ? RESNET_BLOCK : DETECTOR_BLOCK;
+    const ms = w === 'resnet50' ? resnet50(block) : await detector(DETECTORS[w], block);
+    const r = summarise(w, ms, block);
     results.push(r);
     console.log(`  ${w.padEnd(9)} Winograd ${r.winograd_ms.toFixed(1)} ms, direct ${r.direct_ms.toFixed(1)} ms; ratio ${r.ratio_mean.toFixed(3)} ± ${r.ratio_ci95.toFixed(3)} (blocks of ${r.block})`);
   }
