@@ -166,6 +166,34 @@ describe('resdet wasm kernels match cpu', () => {
       ];
     });
   });
+
+  // wasm's own: a scalar loop for transposed operands; its fused product added the bias to the wrong columns
+  // when batched or transposed (relative error 0.2 here)
+  test.each([[false, false], [false, true], [true, false], [true, true]])('BatchMatMul and fused MatMul, transposeA %s transposeB %s', async (ta, tb) => {
+    const [av, bv, biasv] = [rand(3 * 37 * 29, 81), rand(3 * 29 * 23, 82), rand(23, 83)];
+    const operands = () => {
+      const a = tf.tensor3d(av, [3, 37, 29]);
+      const b = tf.tensor3d(bv, [3, 29, 23]);
+      return { a: ta ? tf.transpose(a, [0, 2, 1]) : a, b: tb ? tf.transpose(b, [0, 2, 1]) : b };
+    };
+    await expectSame(() => {
+      const { a, b } = operands();
+      const bias = tf.tensor1d(biasv);
+      const a2 = tf.tensor2d(av.subarray(0, 37 * 29), [37, 29]);
+      const b2 = tf.tensor2d(bv.subarray(0, 29 * 23), [29, 23]);
+      const [a2t, b2t] = [ta ? tf.transpose(a2) : a2, tb ? tf.transpose(b2) : b2];
+      return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' }),
+        tf.matMul(a2t, b2t, ta, tb), tf.fused.matMul({ a: a2t, b: b2t, transposeA: ta, transposeB: tb, bias, activation: 'leakyrelu', leakyreluAlpha: 0.1 })];
+    });
+    // on wasm a transposed operand is transposed first and the product runs as the untransposed one (XNNPACK):
+    // the very same numbers (wasm's own transposed loop summed in another order)
+    await use('wasm');
+    tf.tidy(() => {
+      const { a, b } = operands();
+      const plain = tf.matMul(tf.tensor3d(av, [3, 37, 29]), tf.tensor3d(bv, [3, 29, 23]));
+      expect(Array.from(tf.matMul(a, b, ta, tb).dataSync())).toEqual(Array.from(plain.dataSync()));
+    });
+  });
 });
 
 /** Gradients of the ops a conv-net training step uses: wasm (its own kernels and resdet's) vs cpu. */

@@ -30,8 +30,18 @@ export function runWasmKernel(
 ): TensorInfo {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`wasm kernel ${name} is not registered`);
-  const out = k.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap });
-  if (Array.isArray(out)) throw new Error(`wasm kernel ${name} returned several outputs`);
+  return runKernelConfig(k, backend, inputs, attrs);
+}
+
+/** Runs the kernel `config` (e.g. one captured before resdet replaced it) and returns its single output. */
+export function runKernelConfig(
+  config: tf.KernelConfig,
+  backend: WasmBackend | tf.KernelBackend,
+  inputs: tf.NamedTensorInfoMap | Record<string, TensorInfo>,
+  attrs: tf.NamedAttrMap | Record<string, unknown>,
+): TensorInfo {
+  const out = config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap });
+  if (Array.isArray(out)) throw new Error(`wasm kernel ${config.kernelName} returned several outputs`);
   return out as TensorInfo;
 }
 
