@@ -11,6 +11,7 @@ import { registerResdetKernels } from './kernels/register';
 import { registerExtraGradients } from './grads/extra_gradients';
 import { installLeanGradients } from './grads/lean_gradients';
 import { useNative } from './native/index';
+import { startWasm, wasmThreadSetting } from './wasm_threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: BackendName[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
@@ -92,12 +93,14 @@ async function chooseAuto(): Promise<BackendChoice> {
 }
 
 async function useWasm(): Promise<string> {
-  require('@tensorflow/tfjs-backend-wasm');
-  const ok = await tf.setBackend('wasm');
-  if (!ok) throw new BackendError('the wasm backend failed to initialise');
+  let threads: number;
+  try {
+    threads = await startWasm(wasmThreadSetting());
+  } catch (e) {
+    throw new BackendError((e as Error).message);
+  }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-  return `wasm (${threads ? 'multi-thread' : '1 thread'}${simd ? ', SIMD' : ', no SIMD'})`;
+  return `wasm (${threads === 1 ? '1 thread' : `${threads} threads`}${simd ? ', SIMD' : ', no SIMD'})`;
 }
 
 async function useCpu(): Promise<void> {

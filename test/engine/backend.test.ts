@@ -16,7 +16,7 @@ test('auto without tfjs-node picks wasm and says why; names are checked', async 
   if (!installed) {
     // resdet's own native backend comes before wasm when it is built
     expect(['native', 'wasm']).toContain(name);
-    if (name === 'wasm') expect(backendChoice()?.reason).toMatch(/tfjs-node not installed.*: using wasm \(1 thread, SIMD\)/);
+    if (name === 'wasm') expect(backendChoice()?.reason).toMatch(/tfjs-node not installed.*: using wasm \((1 thread|[2-8] threads), SIMD\)/);
   }
   expect(tf.getBackend()).toBe(name);
   await expect(initBackend('tpu')).rejects.toThrow(/unknown backend 'tpu'/);
@@ -46,7 +46,7 @@ test('auto order: a GPU tfjs-node, then native, then tfjs-node (CPU), then wasm;
   // without it: tfjs-node when installed, else wasm with every reason on the way
   const without = run({ RESDET_NATIVE_ADDON: '/nonexistent/resdet_native.node' });
   if (tfjsNode) expect(without.name).toBe('tensorflow');
-  else expect(without.reason).toMatch(/^@tensorflow\/tfjs-node-gpu not installed; native backend not built: .*; @tensorflow\/tfjs-node not installed: using wasm \(1 thread, SIMD\)$/);
+  else expect(without.reason).toMatch(/^@tensorflow\/tfjs-node-gpu not installed; native backend not built: .*; @tensorflow\/tfjs-node not installed: using wasm \((1 thread|[2-8] threads), SIMD\)$/);
 });
 
 test('RESDET_BACKEND overrides auto (also a config\'s backend: auto), an explicit name overrides it', async () => {

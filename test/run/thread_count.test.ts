@@ -24,7 +24,19 @@ test('a note only when the resumed run computes with another count', () => {
   expect(threadChangeNote(log, 1)).toBeNull();
   expect(threadChangeNote(log, null)).toBeNull();
   expect(threadChangeNote([], 2)).toBeNull();
-  expect(threadChangeNote(log, 2)).toBe(
-    "resuming with 2 thread(s), the run so far used 1: the losses will not match an uninterrupted run bit for bit (RESDET_THREADS sets 2; unset it, or set 1, to keep the run's count)",
-  );
+  const saved = process.env.RESDET_THREADS;
+  try {
+    process.env.RESDET_THREADS = '2';
+    expect(threadChangeNote(log, 2)).toBe(
+      "resuming with 2 thread(s), the run so far used 1: the losses will not match an uninterrupted run bit for bit (RESDET_THREADS sets 2; unset it, or set 1, to keep the run's count)",
+    );
+    // wasm: its threads are fixed when it starts, so the count can change without RESDET_THREADS
+    delete process.env.RESDET_THREADS;
+    expect(threadChangeNote(log, 2)).toBe(
+      "resuming with 2 thread(s), the run so far used 1: the losses will not match an uninterrupted run bit for bit (RESDET_THREADS=1 keeps the run's count)",
+    );
+  } finally {
+    if (saved === undefined) delete process.env.RESDET_THREADS;
+    else process.env.RESDET_THREADS = saved;
+  }
 });

@@ -1,0 +1,136 @@
+/**
+ * The wasm backend with several threads under Node.
+ *
+ * tfjs-backend-wasm ships a threaded SIMD build (XNNPACK's convolutions and matrix products on a pthreadpool of
+ * Emscripten workers) but turns it off under Node (tensorflow/tfjs#3830) for two reasons this module works around
+ * while the backend initialises, and only then:
+ * - it hands Emscripten the worker script and its own module factory as Blob URLs, which Node's worker_threads
+ *   cannot load: the two Blobs' text is written to files in a fresh temporary folder instead (the factory with the
+ *   four Node modules its bundle names `require$$N`, the worker with a stub that makes it load that file), and the
+ *   folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
+ * - Emscripten caps the threads at half of `os.cpus()` (hyper-threads in a browser; here the cores are whole):
+ *   the call reports twice the requested count for the moment of initialisation.
+ * The threads split each XNNPACK operation's output (no sum changes its order): results are bit-identical to one
+ * thread's. `RESDET_THREADS=1` keeps the single-threaded SIMD build.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { registerNativeWorker, threadShare } from './native/worker_registry';
+
+/** Emscripten's pool in tfjs's threaded build has 8 workers; more threads would need more workers later. */
+const MAX_WASM_THREADS = 8;
+
+/** RESDET_THREADS when set, else this process's share of the cores (as the native backend shares them). */
+export function wasmThreadSetting(): number {
+  const n = Number(process.env.RESDET_THREADS);
+  const want = Number.isInteger(n) && n > 0 ? n : threadShare(os.cpus().length, registerNativeWorker());
+  return Math.min(MAX_WASM_THREADS, want);
+}
+
+interface WasmModuleApi {
+  setThreadsCount(n: number): void;
+  getThreadsCount(): number;
+}
+
+/**
+ * Initialises tfjs's wasm backend with `threads` threads (1: the single-threaded build). Returns the thread count
+ * in effect.
+ */
+export async function startWasm(threads: number): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as WasmModuleApi;
+  if (threads <= 1) {
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    return 1;
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-wasm-'));
+  const restore = [captureBlobUrls(dir), reportCpus(2 * threads)];
+  try {
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    letProcessExit();
+  } finally {
+    for (const undo of restore) undo();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return wasm.getThreadsCount();
+}
+
+/**
+ * Emscripten's workers (its pool, and the pthreadpool's threads that wait for work forever) would keep Node's
+ * event loop alive: a process would never end by itself.
+ */
+function letProcessExit(): void {
+  type Pool = { runningWorkers?: Array<{ unref?: () => void }>; unusedWorkers?: Array<{ unref?: () => void }> };
+  const pool = (tf.findBackend('wasm') as unknown as { wasm?: { PThread?: Pool } }).wasm?.PThread;
+  for (const w of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) w.unref?.();
+}
+
+/** `Blob`s made from text are remembered; `URL.createObjectURL` of tfjs's worker script gives a file instead. */
+function captureBlobUrls(dir: string): () => void {
+  const OriginalBlob = globalThis.Blob;
+  const createObjectURL = URL.createObjectURL;
+  const text = new WeakMap<Blob, string>();
+  const factoryFile = path.join(dir, 'factory.js');
+  class TextBlob extends OriginalBlob {
+    constructor(...args: ConstructorParameters<typeof Blob>) {
+      super(...args);
+      const parts = args[0];
+      if (!parts?.every((p) => typeof p === 'string')) return;
+      const body = parts.join('');
+      text.set(this, body);
+      if (body.startsWith('var WasmBackendModuleThreadedSimd')) fs.writeFileSync(factoryFile, bundleRequires() + body);
+    }
+  }
+  globalThis.Blob = TextBlob as typeof Blob;
+  URL.createObjectURL = (blob: Blob): string => {
+    const body = text.get(blob);
+    if (body === undefined) return createObjectURL(blob);
+    const file = path.join(dir, 'worker.js');
+    // inside the worker, the factory Blob it is sent becomes the factory file written above
+    const stub = `URL.createObjectURL = () => ${JSON.stringify(factoryFile)}; URL.revokeObjectURL = () => {};\n`;
+    fs.writeFileSync(file, stub + body);
+    return file;
+  };
+  return () => {
+    globalThis.Blob = OriginalBlob;
+    URL.createObjectURL = createObjectURL;
+  };
+}
+
+/**
+ * The factory's text refers to the Node modules its bundle required at the top (`var require$$0 = require('fs');`
+ * ...) and to rollup's `commonjsGlobal`: the same declarations, read from the bundle, for the worker's copy.
+ */
+function bundleRequires(): string {
+  const bundle = fs.readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js'), 'utf8');
+  const lines = bundle.slice(0, 4000).match(/^var require\$\$\d+ = require\('[\w/]+'\);$/gm) ?? [];
+  return `${lines.join('\n')}\nvar commonjsGlobal = globalThis;\n`;
+}
+
+/** `os.cpus()` reports `n` entries until the returned function is called. */
+function reportCpus(n: number): () => void {
+  // the module object itself (an `import * as` binding is a copy the bundle does not see)
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const nodeOs = require('os') as { cpus: () => os.CpuInfo[] };
+  const cpus = nodeOs.cpus;
+  const one = cpus()[0];
+  nodeOs.cpus = () => Array.from({ length: n }, () => one);
+  return () => {
+    nodeOs.cpus = cpus;
+  };
+}
+
+/** The threads of the wasm backend in use (1 for the single-threaded build). */
+export function wasmThreads(): number {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const n = (require('@tensorflow/tfjs-backend-wasm') as WasmModuleApi).getThreadsCount();
+    return n > 0 ? n : 1;
+  } catch {
+    return 1; // not initialised
+  }
+}
