@@ -1,7 +1,7 @@
 /**
- * GFLOP/s of the wasm backend's convolution kernels (SIMD, 1 thread): its forward Conv2D, resdet's
- * Conv2DBackpropFilter and Conv2DBackpropInput (engine/kernels/wasm/), and wasm's stock
- * Conv2DBackpropInput, each called directly as a kernel; median of several runs after a warm-up.
+ * GFLOP/s of the wasm backend's convolution kernels (SIMD; threads as resdet picks them, RESDET_THREADS=1 for
+ * one): its forward Conv2D, resdet's Conv2DBackpropFilter and Conv2DBackpropInput (engine/kernels/wasm/), and
+ * wasm's stock Conv2DBackpropInput, each called directly as a kernel; median of several runs after a warm-up.
  * Prints a table and one JSON line.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/wasm_conv_kernels.js [--runs 7]
@@ -10,6 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend';
+import { startWasm, wasmThreads, wasmThreadSetting } from '../engine/wasm_threads';
+import { KernelFunc, timeKernel } from './kernel_timing';
 
 interface Case {
   name: string;
@@ -26,42 +28,15 @@ const CASES: Case[] = [
   { name: '128x32x32x16->32 3x3 s2', x: [128, 32, 32, 16], cout: 32, k: 3, stride: 2, pad: 'same' },
 ];
 
-type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }) =>
-  tf.TensorInfo | tf.TensorInfo[];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Median seconds of `runs` calls of `kernel` (after warm-up calls); outputs are freed. */
-function timeKernel(kernel: KernelFunc, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, runs: number): number {
-  const backend = tf.backend();
-  const once = () => {
-    const out = kernel({ inputs, backend, attrs });
-    for (const t of Array.isArray(out) ? out : [out]) backend.disposeData(t.dataId);
-  };
-  for (let i = 0; i < 3; i++) once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    once();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return median(times);
-}
-
 async function main(): Promise<void> {
   const argRuns = process.argv.indexOf('--runs');
   const runs = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 7;
   // wasm's own Conv2DBackpropInput, before resdet's replaces it in the registry
-  require('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  await startWasm(wasmThreadSetting());
   const stockInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc as KernelFunc;
   await initBackend('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const threads = wasmThreads();
   const kernel = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc as KernelFunc;
   const conv2d = kernel('Conv2D');
   const filterGrad = kernel('Conv2DBackpropFilter');
@@ -89,7 +64,7 @@ async function main(): Promise<void> {
 
   const cols = ['conv2d', 'backpropFilter', 'backpropInput', 'stockBackpropInput'];
   const w0 = Math.max(...CASES.map((c) => c.name.length)) + 2;
-  console.log(`wasm (${threads ? 'multi-thread' : '1 thread'}, ${simd ? 'SIMD' : 'no SIMD'}), GFLOP/s, median of ${runs} runs`);
+  console.log(`wasm (${threads} thread(s), ${simd ? 'SIMD' : 'no SIMD'}), GFLOP/s, median of ${runs} runs`);
   console.log('case'.padEnd(w0) + 'MFLOP'.padStart(8) + cols.map((k) => k.padStart(20)).join(''));
   for (const c of CASES) {
     const r = results[c.name];
