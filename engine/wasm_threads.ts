@@ -10,22 +10,28 @@
  *   folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
  * - Emscripten caps the threads at half of `os.cpus()` (hyper-threads in a browser; here the cores are whole):
  *   the call reports twice the requested count for the moment of initialisation.
- * The threads split each XNNPACK operation's output (no sum changes its order): results are bit-identical to one
- * thread's. `RESDET_THREADS=1` keeps the single-threaded SIMD build.
+ * Results with several threads can differ from one thread's in the last bits (a training run then takes another
+ * path); the same count gives the same results run after run. `RESDET_THREADS=1` keeps the single-threaded build.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeWorker, threadShare } from './native/worker_registry';
+import { threadShare } from './native/worker_registry';
+import { launchedAs } from './distributed/launcher_env';
 
 /** Emscripten's pool in tfjs's threaded build has 8 workers; more threads would need more workers later. */
 const MAX_WASM_THREADS = 8;
 
-/** RESDET_THREADS when set, else this process's share of the cores (as the native backend shares them). */
+/**
+ * RESDET_THREADS when set, else the cores (divided among the processes of an MPI job on this host). Not the share
+ * among the resdet processes running at the time, as for the native backend: wasm's count is fixed when it starts,
+ * before a run's checkpoint is read, and products change in the last bits with it — a fixed count lets an
+ * interrupted run resume exactly. Several resdet processes on wasm at once share the cores by RESDET_THREADS.
+ */
 export function wasmThreadSetting(): number {
   const n = Number(process.env.RESDET_THREADS);
-  const want = Number.isInteger(n) && n > 0 ? n : threadShare(os.cpus().length, registerNativeWorker());
+  const want = Number.isInteger(n) && n > 0 ? n : threadShare(os.cpus().length, launchedAs()?.localSize ?? 1);
   return Math.min(MAX_WASM_THREADS, want);
 }
 
@@ -35,19 +41,23 @@ interface WasmModuleApi {
 }
 
 /**
- * Initialises tfjs's wasm backend with `threads` threads (1: the single-threaded build). Returns the thread count
- * in effect.
+ * Initialises tfjs's wasm backend with `threads` threads (1, or no writable temporary folder: the single-threaded
+ * build). Returns the thread count in effect.
  */
 export async function startWasm(threads: number): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const wasm = require('@tensorflow/tfjs-backend-wasm') as WasmModuleApi;
-  if (threads <= 1) {
+  if ((tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm) {
+    await tf.setBackend('wasm'); // started before: its threads are fixed
+    return wasmThreads();
+  }
+  const dir = threads > 1 ? scriptFolder() : null;
+  if (!dir) {
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
     return 1;
   }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-wasm-'));
   const restore = [captureBlobUrls(dir), reportCpus(2 * threads)];
   try {
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
@@ -57,6 +67,15 @@ export async function startWasm(threads: number): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return wasm.getThreadsCount();
+}
+
+/** A fresh temporary folder for the two scripts, or null when none can be made (then: one thread). */
+function scriptFolder(): string | null {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-wasm-'));
+  } catch {
+    return null;
+  }
 }
 
 /**

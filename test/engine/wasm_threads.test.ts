@@ -6,10 +6,12 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/cli';
 import { tempDir } from '../helpers/temp_dir';
 import { relErr } from '../helpers/kernel_parity';
+import { wasmThreadSetting } from '../../engine/wasm_threads';
 
 const DIST = path.join(ROOT, 'dist', 'engine');
 const SCRIPT = `
@@ -48,4 +50,17 @@ test('RESDET_THREADS=2: the threaded wasm build with 2 threads, the same results
   expect(two.conv).toHaveLength(2 * 24 * 24 * 32);
   expect(two.mm).toHaveLength(64 * 48);
   expect(fs.readdirSync(tmp).filter((f) => f.startsWith('resdet-wasm-'))).toEqual([]);
+});
+
+test('the default count is the cores (at most 8, the workers of the Emscripten pool), not a share that depends on other processes', () => {
+  const saved = process.env.RESDET_THREADS;
+  try {
+    delete process.env.RESDET_THREADS;
+    expect(wasmThreadSetting()).toBe(Math.min(8, os.cpus().length));
+    process.env.RESDET_THREADS = '3';
+    expect(wasmThreadSetting()).toBe(3);
+  } finally {
+    if (saved === undefined) delete process.env.RESDET_THREADS;
+    else process.env.RESDET_THREADS = saved;
+  }
 });
