@@ -124,7 +124,7 @@ export function benchCommand(): Command {
           ...(profile ? { profile: { total_ms: round(profile.totalMs, 1), wall_ms: round(profile.wallMs, 1), by_name: profile.byName, by_shape: profile.byShape } } : {}),
         };
         process.stdout.write(
-          `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${result.threads ?? '?'} threads): ` +
+          `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${result.threads ?? '?'} thread${result.threads === 1 ? '' : 's'}): ` +
           `${result.images_per_s} img/s, ${result.ms_per_batch} ms/batch (min ${result.ms_min}) — median of ${steps} after ${warmup} warm-up; ` +
           `load ${result.load_average.join(' ')}\n`,
         );

@@ -33,7 +33,8 @@ describe('resdet bench', () => {
     expect(r.stdout).toMatch(/resnet20 train batch 2 3x32x32 on wasm .* img\/s/);
     const got = JSON.parse(fs.readFileSync(json, 'utf8'));
     checkFigures(got, 2, 1);
-    expect(got).toMatchObject({ arch: 'resnet20', mode: 'train', size: 32, channels: 3, steps: 1, warmup: 0, backend: 'wasm', threads: 1 });
+    expect(got).toMatchObject({ arch: 'resnet20', mode: 'train', size: 32, channels: 3, steps: 1, warmup: 0, backend: 'wasm' });
+    expect(got.threads).toBeGreaterThanOrEqual(1); // this process's share of the cores (engine/wasm_threads.ts)
   });
 
   test('inference with one channel, a size and more steps', () => {
@@ -99,7 +100,7 @@ describe('resdet bench', () => {
       expect(j.tensors[1]).toBe(j.tensors[0]);
       expect(Number.isInteger(j.gradient_floats) && j.gradient_floats > 1e5).toBe(true);
       expect(j.losses.every((l: number) => Number.isFinite(l))).toBe(true);
-      expect(r.stdout).toMatch(/^configs\/demo\.yaml train 1x3x96x128 on wasm \(\d+ threads\): [\d.]+ s\/step \(32 RoIs to the box head\), peak RSS \d+ MB/);
+      expect(r.stdout).toMatch(/^configs\/demo\.yaml train 1x3x96x128 on wasm \(\d+ threads?\): [\d.]+ s\/step \(32 RoIs to the box head\), peak RSS \d+ MB/);
     });
 
     test('--batch-norm config: frozen batch norm and frozen stages as the config says, calibrated, fewer trainable floats', () => {
@@ -117,7 +118,7 @@ describe('resdet bench', () => {
       const trainable = run('train');
       expect(asConfig.j.batch_norm).toBe('config');
       expect(trainable.j.batch_norm).toBe('train');
-      expect(asConfig.stdout).toMatch(/threads, batch norm as the config says\)/);
+      expect(asConfig.stdout).toMatch(/threads?, batch norm as the config says\)/);
       // frozen: no batch-norm weights, no stem or res2 weights among the trained floats
       expect(asConfig.j.gradient_floats).toBeLessThan(trainable.j.gradient_floats);
       expect(asConfig.j.losses.every((l: number) => Number.isFinite(l))).toBe(true);

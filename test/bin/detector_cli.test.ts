@@ -182,7 +182,7 @@ test('Ctrl-C saves a checkpoint; --resume continues with the losses of an uninte
   expect(losses(cut)).toEqual(losses(full));
 }, 300000);
 
-test('demo: synthetic data, training, both metrics, report, drawn predictions; wasm gets the shortened schedule', () => {
+test('demo: synthetic data, training, both metrics, report, drawn predictions; the cpu backend gets the shortened schedule', () => {
   const out = path.join(tmp, 'demo');
   const tiny = TINY.filter((s, i) => !/^data\.(train|test)\.(path|split)=/.test(s) && !/^data\.(train|test)\.(path|split)=/.test(TINY[i + 1] ?? ''));
   const r = runCli(['demo', '--out', out, '--train-images', '6', '--val-images', '3', '--max-iters', '3', '--quiet', ...tiny]);
@@ -210,9 +210,9 @@ test('demo: synthetic data, training, both metrics, report, drawn predictions; w
   const forced = runCli(['demo', '--out', out, '--train-images', '6', '--val-images', '3', '--max-iters', '3', '--quiet', '--force', ...tiny]);
   expect([forced.code, forced.stdout.trim().split('\n').pop()]).toEqual([0, `report: ${path.join(out, 'report', 'index.html')}`]);
   expect(fs.readdirSync(path.join(out, 'train')).filter((f) => f.startsWith('previous-'))).toHaveLength(1);
-  // without --max-iters the slow backend trains SLOW_BACKEND_DEMO_ITERS, and says so
+  // without --max-iters only the cpu backend trains a shortened schedule (SLOW_BACKEND_DEMO_ITERS)
   const help = runCli(['demo', '--help']);
-  expect(help.stdout).toMatch(/--max-iters <n>.*550 on wasm\/cpu/s);
+  expect(help.stdout).toMatch(/--max-iters <n>.*550 on the\s+cpu\s+backend/s);
 }, 300000);
 
 test('100 training iterations from the CLI keep the tensor count flat (data pipeline, model, optimizer)', () => {
