@@ -9,7 +9,7 @@
  *   four Node modules its bundle names `require$$N`, the worker with a stub that makes it load that file), and the
  *   folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
  * - Emscripten caps the threads at half of `os.cpus()` (hyper-threads in a browser; here the cores are whole):
- *   the call reports twice the requested count for the moment of initialisation.
+ *   `os.cpus()` reports twice the requested count while the backend initialises.
  * Results with several threads can differ from one thread's in the last bits (a training run then takes another
  * path); the same count gives the same results run after run. `RESDET_THREADS=1` keeps the single-threaded build.
  */
