@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/cli';
 import { tempDir } from '../helpers/temp_dir';
@@ -52,13 +51,15 @@ test('RESDET_THREADS=2: the threaded wasm build with 2 threads, the same results
   expect(fs.readdirSync(tmp).filter((f) => f.startsWith('resdet-wasm-'))).toEqual([]);
 });
 
-test('the default count is the cores (at most 8, the workers of the Emscripten pool), not a share that depends on other processes', () => {
+test('several threads are opt-in: RESDET_THREADS (at most 8, the workers of the Emscripten pool), else 1', () => {
   const saved = process.env.RESDET_THREADS;
   try {
     delete process.env.RESDET_THREADS;
-    expect(wasmThreadSetting()).toBe(Math.min(8, os.cpus().length));
+    expect(wasmThreadSetting()).toBe(1);
     process.env.RESDET_THREADS = '3';
     expect(wasmThreadSetting()).toBe(3);
+    process.env.RESDET_THREADS = '64';
+    expect(wasmThreadSetting()).toBe(8);
   } finally {
     if (saved === undefined) delete process.env.RESDET_THREADS;
     else process.env.RESDET_THREADS = saved;
