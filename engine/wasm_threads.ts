@@ -52,20 +52,24 @@ export async function startWasm(threads: number): Promise<number> {
   }
   const dir = threads > 1 ? scriptFolder() : null;
   if (!dir) {
-    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    await setWasmBackend();
     return 1;
   }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
   const restore = [captureBlobUrls(dir), reportCpus(2 * threads)];
   try {
-    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+    await setWasmBackend();
     letProcessExit();
   } finally {
     for (const undo of restore) undo();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return wasm.getThreadsCount();
+}
+
+async function setWasmBackend(): Promise<void> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
 }
 
 /** A fresh temporary folder for the two scripts, or null when none can be made (then: one thread). */
