@@ -1,16 +1,20 @@
 /**
  * mpirun's own messages as `resdet launch` shows them: Open MPI frames each of them in lines of dashes, over
- * several lines. When a process of the job has already said what went wrong (a resdet error line, an
- * interruption), mpirun's framed aftermath ("MPI_ABORT was invoked…", "Primary job terminated…") is dropped;
- * otherwise — a process killed by a signal, a launch that failed — each message becomes one line,
- * `resdet: mpirun: …`. Open MPI's internal traces of a peer that went away, and its note on forwarding a signal,
- * are dropped. Everything else (the processes' own output) passes through unchanged.
+ * several lines. When a process of the job has said what went wrong (a resdet error line, an interruption),
+ * mpirun's framed aftermath ("MPI_ABORT was invoked…", "Primary job terminated…") is dropped; otherwise — a
+ * process killed by a signal, a launch that failed — each message becomes one line, `resdet: mpirun: …`. An
+ * "MPI_ABORT was invoked" message is held until the end of the output: mpirun writes it itself while the
+ * aborting process's error line may still be on its way through mpirun's forwarding, so it can come first.
+ * Open MPI's internal traces of a peer that went away, and its note on forwarding a signal, are dropped.
+ * Everything else (the processes' own output) passes through unchanged.
  */
 
 const RULE = /^-{20,}$/;
 const RESDET_FAILURE = /^resdet: (rank \d+: )?(error|internal error|interrupted)/;
 /** mpirun's preamble to the message that names the failing process: it adds nothing to it */
 const PREAMBLE = /^Primary job\s+terminated normally/;
+/** the aftermath of a process that called MPI_Abort (resdet does when it exits with an error) */
+const ABORT = /^MPI_ABORT was invoked/;
 /**
  * Open MPI's internal traces when a peer is gone (after an abort, a transfer cut by a killed process), and its
  * note that it forwarded the SIGUSR2 of `resdet launch`'s Ctrl-C (which resdet said already)
@@ -20,6 +24,7 @@ const TRACE = /^\[[^\]\s]+:\d+\] (.*ORTE_ERROR_LOG|Read -1, expected)|^mpirun: F
 export class MpirunStderr {
   private block: string[] | null = null;
   private failureSaid = false;
+  private abortMessages: string[] = [];
   private partial = '';
 
   constructor(private readonly out: (line: string) => void) {}
@@ -37,6 +42,8 @@ export class MpirunStderr {
     this.partial = '';
     for (const l of this.block ?? []) this.out(l);
     this.block = null;
+    if (!this.failureSaid) for (const m of this.abortMessages) this.out(m);
+    this.abortMessages = [];
   }
 
   private line(l: string): void {
@@ -55,6 +62,7 @@ export class MpirunStderr {
     const text = (this.block ?? []).map((s) => s.trim()).filter(Boolean).join(' ');
     this.block = null;
     if (!text || this.failureSaid || PREAMBLE.test(text)) return;
-    this.out(`resdet: mpirun: ${text}`);
+    if (ABORT.test(text)) this.abortMessages.push(`resdet: mpirun: ${text}`);
+    else this.out(`resdet: mpirun: ${text}`);
   }
 }

@@ -86,6 +86,10 @@ describe('mpirun', () => {
     expect(shown(killed)).toEqual(['resdet: using native', 'resdet: mpirun: mpirun noticed that process rank 1 with PID 0 on node vm exited on signal 9 (Killed).']);
     const failed = ['resdet: err', 'or: bad config\n', `${rule}\nMPI_ABORT was invoked on rank 0\nwith errorcode 2.\n${rule}\n`, 'partial'];
     expect(shown(failed)).toEqual(['resdet: error: bad config', 'partial']);
+    const abortFirst = [`${rule}\nMPI_ABORT was invoked on rank 0\nwith errorcode 2.\n${rule}\n`, 'resdet: error: bad config\n'];
+    expect(shown(abortFirst)).toEqual(['resdet: error: bad config']); // mpirun's message overtook the forwarded line
+    const abortAlone = [`${rule}\nMPI_ABORT was invoked on rank 1\nwith errorcode 3.\n${rule}\n`];
+    expect(shown(abortAlone)).toEqual(['resdet: mpirun: MPI_ABORT was invoked on rank 1 with errorcode 3.']);
   });
 });
 
