@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerResdetKernels } from './kernels/register';
+import { registerConv2DGradient } from './grads/conv2d_gradient';
 import { registerExtraGradients } from './grads/extra_gradients';
 import { installLeanGradients } from './grads/lean_gradients';
 import { useNative } from './native/index';
@@ -148,6 +149,7 @@ export async function initBackend(name?: BackendName | string): Promise<string> 
   await tf.ready();
   registerResdetKernels(choice.name);
   registerExtraGradients();
+  registerConv2DGradient();
   installLeanGradients();
   current = choice;
   return choice.name;

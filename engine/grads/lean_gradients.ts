@@ -57,6 +57,19 @@ function nodesFromXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNod
   return kept;
 }
 
+interface AddsInto {
+  addInto?(target: tf.TensorInfo, x: tf.TensorInfo): boolean;
+}
+
+/**
+ * acc += dx in acc's own memory where the backend can (native: acc's data referenced by acc alone) — the same
+ * float32 sums as tf.add(acc, dx), without a third array of the size at the moment of the sum.
+ */
+function addsInPlace(acc: tf.Tensor, dx: tf.Tensor): boolean {
+  const backend = tf.backend() as unknown as AddsInto;
+  return backend.addInto !== undefined && backend.addInto(acc, dx);
+}
+
 /** The map from tensor id to its gradient so far, owning every tensor it holds. */
 class GradientMap {
   private readonly grads = new Map<number, tf.Tensor>();
@@ -79,9 +92,14 @@ class GradientMap {
       this.set(id, this.own(dx));
       return;
     }
+    const ownsDx = dx.id >= this.firstOwnId && !this.held.has(dx);
+    if (addsInPlace(cur, dx)) {
+      if (ownsDx) dx.dispose();
+      return;
+    }
     const sum = tf.add(cur, dx);
     this.release(id);
-    if (dx.id >= this.firstOwnId && !this.held.has(dx)) dx.dispose();
+    if (ownsDx) dx.dispose();
     this.set(id, sum);
   }
 
@@ -113,22 +131,26 @@ function checkGradient(node: TapeNode, name: string, dx: tf.Tensor, x: tf.Tensor
 function backpropNode(node: TapeNode, grads: GradientMap, keepIds: Set<number>): void {
   if (!node.gradient) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
   const gradient = node.gradient;
-  const names = Object.keys(node.inputs);
   const dys = node.outputs.map((o) => grads.get(o.id) ?? null) as tf.Tensor[];
+  let names = Object.keys(node.inputs);
   const dxs = tf.tidy(() => {
     const thunks = gradient(dys);
-    return names.map((name) => {
-      if (!(name in thunks)) throw new Error(`Cannot backprop through input ${name}. Available gradients found: ${Object.keys(thunks)}.`);
-      return thunks[name]();
-    });
+    const missing = names.find((name) => !(name in thunks));
+    if (missing !== undefined) throw new Error(`Cannot backprop through input ${missing}. Available gradients found: ${Object.keys(thunks)}.`);
+    names = Object.keys(thunks).filter((name) => name in node.inputs); // in the gradient function's order
+    return names.map((name) => thunks[name]());
   });
+  // The saved tensors are spent once the gradients are computed: freed before the sums below need memory (a
+  // saved tensor handed back as a gradient waits until the map has taken its own handle)
+  const handedBack = (node.saved ?? []).filter((t) => dxs.includes(t));
+  for (const t of node.saved ?? []) if (!handedBack.includes(t)) t.dispose();
   names.forEach((name, i) => {
     const x = node.inputs[name];
     checkGradient(node, name, dxs[i], x);
     grads.accumulate(x.id, dxs[i]);
   });
   for (const o of node.outputs) if (!keepIds.has(o.id)) grads.release(o.id);
-  for (const t of node.saved ?? []) t.dispose();
+  for (const t of handedBack) t.dispose();
 }
 
 type Gradients = EngineInternals['gradients'];

@@ -91,6 +91,12 @@ export class BufferPool {
     if (buf && this.owned.has(buf)) this.escaped.add(buf);
   }
 
+  /** Whether the buffer under `values` is one the pool made and that never escaped (no one outside holds it). */
+  isPrivate(values: Float32Array): boolean {
+    const buf = values.buffer as ArrayBuffer;
+    return this.owned.has(buf) && !this.escaped.has(buf);
+  }
+
   /** The first n elements of the smallest free array of up to LOOSE_FIT * n elements, or null. */
   private looseFit(n: number): Float32Array | null {
     let best = 0;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BufferPool } from './buffer_pool';
-import { takeWeightId } from './weight_ids';
+import { seenAsFilter, takeWeightId } from './weight_ids';
 import { nativeAddon } from './addon';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -20,6 +20,7 @@ interface CpuInternals {
   write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object;
   move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void;
   readSync(dataId: object): tf.backend_util.BackendValues;
+  refCount(dataId: object): number;
   disposeData(dataId: object, force?: boolean): boolean;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
@@ -49,6 +50,24 @@ export class NativeBackend extends MathBackendCPU {
     if (t.dtype !== 'float32') return null;
     const v = this.data.get(t.dataId)?.values;
     return v instanceof Float32Array ? v : null;
+  }
+
+  /**
+   * target += x in target's own storage — the one exception to "data never changes under a data id", for a caller
+   * that holds the only handle on target and would dispose it right after a sum (the lean backward pass's
+   * gradient sums: one array fewer at the moment of the sum). Returns false, having done nothing, unless both are
+   * float32 arrays of one shape, target's data has one reference, is an array of the pool that was never handed
+   * out, and was never used as a filter.
+   */
+  addInto(target: tf.TensorInfo, x: tf.TensorInfo): boolean {
+    const tv = this.f32(target), xv = this.f32(x);
+    const addon = nativeAddon();
+    if (!tv || !xv || !addon || tv.length !== xv.length || target.shape.join() !== x.shape.join()) return false;
+    if (target.dataId === x.dataId || this.refCount(target.dataId) !== 1) return false;
+    if (!this.pool.isPrivate(tv) || seenAsFilter(target.dataId)) return false;
+    const strides = [1];
+    addon.binary(0, tv, strides, xv, strides, tv, [tv.length]);
+    return true;
   }
 
   write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object {

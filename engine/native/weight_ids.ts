@@ -31,3 +31,8 @@ export function takeWeightId(dataId: object): number {
   seen.delete(dataId);
   return e.id;
 }
+
+/** Whether a data id was ever used as a filter (its data must then never change). */
+export function seenAsFilter(dataId: object): boolean {
+  return seen.has(dataId);
+}

@@ -66,7 +66,8 @@ describe('the lean backward pass', () => {
     lean.grads.forEach((g, i) => expect(g).toEqual(ref.grads[i]));
     expect(lean.leftOver).toBe(0);
     expect(ref.leftOver).toBe(0);
-    expect(lean.peakBytes).toBeLessThan(0.6 * ref.peakBytes); // measured 0.55
+    console.log("PEAK", lean.peakBytes, ref.peakBytes);
+    expect(lean.peakBytes).toBeLessThan(0.7 * ref.peakBytes); // measured 0.66 (0.59 before Conv2D's gradient freed its input early in both passes)
     tf.dispose([x, labels]);
     net.dispose();
   });
@@ -84,7 +85,8 @@ describe('the lean backward pass', () => {
     expect(lean.value).toBe(ref.value);
     lean.grads.forEach((g, i) => expect(g).toEqual(ref.grads[i]));
     expect(lean.leftOver).toBe(0);
-    expect(lean.peakBytes).toBeLessThan(0.7 * ref.peakBytes); // measured 0.60
+    console.log("PEAK", lean.peakBytes, ref.peakBytes);
+    expect(lean.peakBytes).toBeLessThan(0.75 * ref.peakBytes); // measured 0.66 (0.63 before Conv2D's gradient freed its input early)
     x.dispose();
     model.dispose();
   });
@@ -118,5 +120,56 @@ describe('the lean backward pass', () => {
     const d2 = tf.grad(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.mul(v, v), v))));
     expect(Array.from(d2(x).dataSync())).toEqual([9, -12]);
     x.dispose();
+  });
+
+  describe('gradient sums in place (native)', () => {
+    type AddInto = { addInto(target: tf.TensorInfo, x: tf.TensorInfo): boolean };
+    const native = () => tf.getBackend() === 'native';
+    const pooled = (seed: number, n = 6000) => tf.tidy(() => tf.mul(tf.randomNormal([n], 0, 1, 'float32', seed), 1)); // a native kernel's output: a pool array
+
+    test('target += x in target\'s memory, the bits of tf.add; refused for data held twice, read out, not the pool\'s, or a filter', () => {
+      if (!native()) return;
+      const be = tf.backend() as unknown as AddInto;
+      const acc = pooled(1), dx = pooled(2);
+      const expected = Float32Array.from(tf.tidy(() => tf.add(acc, dx)).dataSync());
+      expect(be.addInto(acc, dx)).toBe(true);
+      expect(acc.dataSync()).toEqual(expected);
+      const held = pooled(3), clone = tf.clone(held);
+      expect(be.addInto(held, dx)).toBe(false); // a second handle on the data
+      const read = pooled(4);
+      read.dataSync();
+      expect(be.addInto(read, dx)).toBe(false); // handed out to JavaScript
+      const user = tf.tensor1d(new Float32Array(6000).fill(1));
+      expect(be.addInto(user, dx)).toBe(false); // the caller's own array
+      const small = pooled(5, 100), smallDx = pooled(6, 100);
+      expect(be.addInto(small, smallDx)).toBe(false); // not a pool array
+      const filter = tf.tidy(() => tf.mul(tf.randomNormal([3, 3, 4, 128], 0, 1, 'float32', 7), 1));
+      const img = tf.ones([1, 8, 8, 4]);
+      tf.dispose([tf.conv2d(img as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same'), tf.conv2d(img as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')]);
+      expect(be.addInto(filter, tf.onesLike(filter))).toBe(false); // its layout may be kept by the addon
+      expect(Array.from(clone.dataSync().slice(0, 3))).toEqual(Array.from(held.dataSync().slice(0, 3)));
+      tf.dispose([acc, dx, held, clone, read, user, small, smallDx, filter, img]);
+    });
+
+    test('a tensor with two consumers: its gradient summed in place, the same bits as tfjs\'s pass', () => {
+      if (!native()) return;
+      const be = tf.backend() as unknown as AddInto & { addInto: AddInto['addInto'] };
+      const x = tf.variable(pooled(8, 8192));
+      const c1 = pooled(9, 8192), c2 = pooled(10, 8192);
+      const f = () => tf.add(tf.sum(tf.mul(x, c1)), tf.sum(tf.square(tf.mul(x, c2)))) as tf.Scalar;
+      const original = be.addInto.bind(be);
+      let inPlace = 0;
+      be.addInto = (t, d) => (original(t, d) ? (inPlace++, true) : false);
+      try {
+        const lean = engine().gradients(f, [x]);
+        const ref = (tfjsGradients() as GradientsFn).call(tf.engine(), f, [x]);
+        expect(inPlace).toBe(1);
+        expect(lean.grads[0].dataSync()).toEqual(ref.grads[0].dataSync());
+        tf.dispose([lean.value, ref.value, ...lean.grads, ...ref.grads]);
+      } finally {
+        be.addInto = original;
+        tf.dispose([x, c1, c2]);
+      }
+    });
   });
 });
