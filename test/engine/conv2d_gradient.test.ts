@@ -2,10 +2,11 @@
  * Conv2D's gradient (engine/grads/conv2d_gradient.ts): dx and dW against sums written out here in JavaScript
  * (stride 2, explicit padding), the dilation refusal, and the point of it — where one tensor feeds two
  * convolutions, at most two arrays of its size are alive during the backward pass on native (the input, then
- * the two gradients summed in place), not three.
+ * the two gradients summed in place), not three; the same for the frozen unit's op (engine/ops/conv_bias_relu.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
+import { convBiasRelu } from '../../engine/ops/conv_bias_relu';
 
 beforeAll(async () => {
   await initBackend(process.env.RESDET_TEST_BACKEND ?? 'native');
@@ -47,17 +48,14 @@ test('dilation is refused as tfjs refuses it', () => {
   tf.dispose([x, w]);
 });
 
-test('native: a tensor that feeds two convolutions has at most two arrays of its size alive in the backward pass', () => {
-  if (tf.getBackend() !== 'native') return;
-  const pool = (tf.backend() as unknown as { pool: { take(n: number): Float32Array; give(v: unknown): void } }).pool;
-  const v = tf.variable(tf.randomNormal([1, 32, 32, 16], 0, 1, 'float32', 4));
-  const w1 = tf.variable(tf.randomNormal([1, 1, 16, 8], 0, 0.1, 'float32', 5));
-  const w2 = tf.variable(tf.randomNormal([1, 1, 16, 32], 0, 0.1, 'float32', 6));
-  const size = v.size;
+type Pool = { take(n: number): Float32Array; give(v: unknown): void };
+
+/** The most arrays of `size` floats from the native pool alive at once while `fn` runs. */
+function mostAlive(size: number, fn: () => void): number {
+  const pool = (tf.backend() as unknown as { pool: Pool }).pool;
   const live = new Set<unknown>();
   let most = 0;
   const { take, give } = pool;
-  // arrays of x's size: x, each convolution's dx and their sum, and v's gradient
   pool.take = (n: number) => {
     const a = take.call(pool, n);
     if (n === size) live.add(a);
@@ -69,15 +67,42 @@ test('native: a tensor that feeds two convolutions has at most two arrays of its
     give.call(pool, a);
   };
   try {
-    const { grads } = tf.variableGrads(() => {
-      const x = tf.mul(v, 2) as tf.Tensor4D; // Mul keeps v, not x: only the convolutions hold x
-      return tf.add(tf.sum(tf.conv2d(x, w1 as unknown as tf.Tensor4D, 1, 'valid')), tf.sum(tf.square(tf.conv2d(x, w2 as unknown as tf.Tensor4D, 2, 'valid')))) as tf.Scalar;
-    });
-    tf.dispose(grads);
-    expect(most).toBe(2); // x, the first dx; the second dx takes x's memory and is summed into the first
+    fn();
   } finally {
     pool.take = take;
     pool.give = give;
   }
+  return most;
+}
+
+/**
+ * Gradients of a tensor x = 2v (Mul keeps v, not x: only the two convolutions hold x) that feeds two convolutions;
+ * the arrays of x's size: x, each convolution's dx and their sum, and v's gradient.
+ */
+function mostAliveWithTwoConsumers(conv: (x: tf.Tensor4D, w: tf.Tensor4D, stride: number) => tf.Tensor4D): number {
+  const v = tf.variable(tf.randomNormal([1, 32, 32, 16], 0, 1, 'float32', 4));
+  const w1 = tf.variable(tf.randomNormal([1, 1, 16, 8], 0, 0.1, 'float32', 5));
+  const w2 = tf.variable(tf.randomNormal([1, 1, 16, 32], 0, 0.1, 'float32', 6));
+  const most = mostAlive(v.size, () => {
+    const { grads } = tf.variableGrads(() => {
+      const x = tf.mul(v, 2) as tf.Tensor4D;
+      return tf.add(tf.sum(conv(x, w1 as unknown as tf.Tensor4D, 1)), tf.sum(tf.square(conv(x, w2 as unknown as tf.Tensor4D, 2)))) as tf.Scalar;
+    });
+    tf.dispose(grads);
+  });
   tf.dispose([v, w1, w2]);
+  return most;
+}
+
+test('native: a tensor that feeds two convolutions has at most two arrays of its size alive in the backward pass', () => {
+  if (tf.getBackend() !== 'native') return;
+  // x, the first dx; the second dx takes x's memory and is summed into the first
+  expect(mostAliveWithTwoConsumers((x, w, s) => tf.conv2d(x, w, s, 'valid'))).toBe(2);
+});
+
+test('native: the same for the frozen unit (convolution, bias and ReLU as one op)', () => {
+  if (tf.getBackend() !== 'native') return;
+  const bias = tf.zeros([32]) as tf.Tensor1D;
+  expect(mostAliveWithTwoConsumers((x, w, s) => convBiasRelu(x, w, bias.slice(0, w.shape[3]) as tf.Tensor1D, s, 0, true))).toBe(2);
+  bias.dispose();
 });
