@@ -4,9 +4,11 @@
  * soon as it is computed: nothing else needs the input (dx needs only its shape), so the lean backward pass
  * (lean_gradients.ts, which runs the parts in the order listed here) has one activation fewer in memory while
  * dx is computed. Where a tensor feeds two convolutions — the input of R50-C4's res5, 411 MB with 512 RoIs —
- * the second's dx then takes the memory of the input instead of a third array of that size.
+ * the second's dx then takes the memory of the input instead of a third array of that size. Unlike tfjs's, the
+ * kernels get `dimRoundingMode` too.
  */
 import * as tf from '@tensorflow/tfjs';
+import { disposeSpent } from './spent';
 
 let registered = false;
 
@@ -27,7 +29,7 @@ export function registerConv2DGradient(): void {
       return {
         filter: () => {
           const dW = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: filter.shape }) as tf.Tensor;
-          x.dispose();
+          disposeSpent([x]);
           return dW;
         },
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, { ...common, inputShape }) as tf.Tensor,

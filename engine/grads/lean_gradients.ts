@@ -3,8 +3,10 @@
  * finished, every tensor the forward pass saved for it and the gradient of every intermediate tensor: a training
  * step's peak is then all saved activations plus all their gradients at once. Here, once a tape node has been
  * back-propagated, the gradients of its outputs (complete by then: their consumers come later on the tape) and
- * the tensors it saved are disposed. The values computed are the same: the same gradient functions run in the
- * same order and accumulate in the same order.
+ * the tensors it saved are disposed (before its gradients are summed into those already there; on native a sum
+ * goes into the first gradient's own array). The values computed are the same: the same gradient functions run in
+ * the same node order, their parts in the order each gradient function lists them (tfjs: the node's input order;
+ * they differ only where one tensor feeds two inputs of one node whose parts are listed in another order).
  *
  * Installed over `tf.engine().gradients` (which tf.grads, tf.variableGrads and optimizers call); nested gradient
  * computations (a tape recording while gradients are taken) go to tfjs's own implementation unchanged.

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasKernel } from '../kernels/register';
 import { RELU_GRAD } from './add_relu';
+import { disposeSpent } from '../grads/spent';
 
 export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, relu: boolean): tf.Tensor4D {
   const op = tf.customGrad((...args: unknown[]) => {
@@ -24,7 +25,7 @@ export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tenso
         const attrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape: sw.shape } as unknown as tf.NamedAttrMap;
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy: g }, attrs) as tf.Tensor4D;
         const inputShape = sx.shape;
-        tf.dispose([sx, sy ?? []]); // spent: dx may take their memory (see engine/grads/conv2d_gradient.ts)
+        disposeSpent([sx, sy]); // dx may take their memory (see engine/grads/conv2d_gradient.ts)
         const dx = tf.conv2dTranspose(g, sw, inputShape, stride, pad);
         return [dx, dw, tf.sum(g, [0, 1, 2])];
       });

@@ -80,17 +80,18 @@ function mostAlive(size: number, fn: () => void): number {
  * the arrays of x's size: x, each convolution's dx and their sum, and v's gradient.
  */
 function mostAliveWithTwoConsumers(conv: (x: tf.Tensor4D, w: tf.Tensor4D, stride: number) => tf.Tensor4D): number {
-  const v = tf.variable(tf.randomNormal([1, 32, 32, 16], 0, 1, 'float32', 4));
-  const w1 = tf.variable(tf.randomNormal([1, 1, 16, 8], 0, 0.1, 'float32', 5));
-  const w2 = tf.variable(tf.randomNormal([1, 1, 16, 32], 0, 0.1, 'float32', 6));
+  const initial = [tf.randomNormal([1, 32, 32, 16], 0, 1, 'float32', 4), tf.randomNormal([1, 1, 16, 8], 0, 0.1, 'float32', 5), tf.randomNormal([1, 1, 16, 32], 0, 0.1, 'float32', 6)];
+  const [v, w1, w2] = initial.map((t) => tf.variable(t));
+  const before = tf.memory().numTensors;
   const most = mostAlive(v.size, () => {
-    const { grads } = tf.variableGrads(() => {
+    const { value, grads } = tf.variableGrads(() => {
       const x = tf.mul(v, 2) as tf.Tensor4D;
       return tf.add(tf.sum(conv(x, w1 as unknown as tf.Tensor4D, 1)), tf.sum(tf.square(conv(x, w2 as unknown as tf.Tensor4D, 2)))) as tf.Scalar;
     });
-    tf.dispose(grads);
+    tf.dispose([value, grads]);
   });
-  tf.dispose([v, w1, w2]);
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose([v, w1, w2, ...initial]);
   return most;
 }
 
@@ -105,4 +106,29 @@ test('native: the same for the frozen unit (convolution, bias and ReLU as one op
   const bias = tf.zeros([32]) as tf.Tensor1D;
   expect(mostAliveWithTwoConsumers((x, w, s) => convBiasRelu(x, w, bias.slice(0, w.shape[3]) as tf.Tensor1D, s, 0, true))).toBe(2);
   bias.dispose();
+});
+
+test('a gradient taken inside another (a tape recording) keeps the saved tensors the outer pass needs', () => {
+  const x = tf.randomNormal([1, 6, 6, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+  const w = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.3, 'float32', 12));
+  const bias = tf.zeros([4]) as tf.Tensor1D;
+  const convs: Array<(h: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D> = [
+    (h, f) => tf.conv2d(h, f, 1, 'valid'),
+    (h, f) => convBiasRelu(h, f, bias, 1, 0, true),
+    (h, f) => convBiasRelu(h, f, bias, 1, 0, false),
+  ];
+  for (const conv of convs) {
+    const loss = (f: tf.Tensor) => tf.sum(tf.square(conv(tf.relu(tf.mul(x, 2)) as tf.Tensor4D, f as tf.Tensor4D))) as tf.Scalar;
+    const plain = tf.variableGrads(() => loss(w), [w]);
+    const nested = tf.variableGrads(() => {
+      const { value, grad } = tf.valueAndGrad(loss)(w); // its backward pass runs while the outer tape records
+      grad.dispose();
+      return value;
+    }, [w]);
+    expect(nested.value.dataSync()).toEqual(plain.value.dataSync());
+    const [a, b] = [nested.grads[w.name].dataSync(), plain.grads[w.name].dataSync()];
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
+    tf.dispose([plain.value, nested.value, plain.grads, nested.grads]);
+  }
+  tf.dispose([x, w, bias]);
 });
