@@ -2,6 +2,11 @@
 import { nativeAddon } from './native/addon';
 import { wasmThreads } from './wasm_threads';
 
+/** "1 thread", "2 threads"; "? threads" when the count is unknown. */
+export function threadsLabel(n: number | null | undefined): string {
+  return `${n ?? '?'} thread${n === 1 ? '' : 's'}`;
+}
+
 export function backendThreads(name: string): number | null {
   if (name === 'native') return nativeAddon()?.info().threads ?? null;
   if (name === 'wasm') return wasmThreads();

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { atomicWrite } from '../engine/atomic_write';
+import { threadsLabel } from '../engine/backend_threads';
 import { Claim, readResults, resultsFile, ReproductionResults } from './results';
 import { ReproduceError } from './reproduce_error';
 import { degradationTableMarkdown, degradationVerdicts, summariseNets } from './degradation_table';
@@ -93,7 +94,7 @@ function runCommits(r: ReproductionResults): string {
 }
 
 function provenance(r: ReproductionResults): string[] {
-  const threads = r.threads ? `, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : '';
+  const threads = r.threads ? `, ${threadsLabel(r.threads)}` : '';
   const m = r.machine as { cpu?: string; cores?: number } | undefined;
   return [
     `- Command: \`${r.command ?? '(not recorded)'}\``,

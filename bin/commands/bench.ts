@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { action, UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
-import { backendThreads } from '../../engine/backend_threads';
+import { backendThreads, threadsLabel } from '../../engine/backend_threads';
 import { BENCH_MODES, BenchMode, ThroughputRun, summarize } from '../../engine/throughput';
 import { KernelProfile, formatProfile, profileKernels } from '../../engine/kernel_profile';
 import { atomicWrite } from '../../engine/atomic_write';
@@ -124,7 +124,7 @@ export function benchCommand(): Command {
           ...(profile ? { profile: { total_ms: round(profile.totalMs, 1), wall_ms: round(profile.wallMs, 1), by_name: profile.byName, by_shape: profile.byShape } } : {}),
         };
         process.stdout.write(
-          `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${result.threads ?? '?'} thread${result.threads === 1 ? '' : 's'}): ` +
+          `${f.arch} ${mode} batch ${batch} ${channels}x${size}x${size} on ${backend} (${threadsLabel(result.threads)}): ` +
           `${result.images_per_s} img/s, ${result.ms_per_batch} ms/batch (min ${result.ms_min}) — median of ${steps} after ${warmup} warm-up; ` +
           `load ${result.load_average.join(' ')}\n`,
         );

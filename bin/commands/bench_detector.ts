@@ -6,7 +6,7 @@
 import * as os from 'os';
 import { UsageError } from '../errors';
 import { initBackend, backendChoice } from '../../engine/backend';
-import { backendThreads } from '../../engine/backend_threads';
+import { backendThreads, threadsLabel } from '../../engine/backend_threads';
 import { atomicWrite } from '../../engine/atomic_write';
 import { benchInference, benchTraining, BenchBatchNorm, BENCH_BATCH_NORMS } from '../../detection/detector_bench';
 import { loadDetectorConfig } from './train';
@@ -68,7 +68,7 @@ export async function benchDetectorCommand(f: DetectorBenchFlags): Promise<void>
     load_average_start: load.map((v) => round(v, 2)), load_average: os.loadavg().map((v) => round(v, 2)), date: new Date().toISOString(),
   });
   const what = f.mode === 'infer' ? `${result.s_per_image} s/image (${f.proposals} proposals to the box head)` : `${result.s_per_step} s/step (${f.rois} RoIs to the box head)`;
-  process.stdout.write(`${f.config} ${f.mode} 1x3x${im.height}x${im.width} on ${backend} (${result.threads ?? '?'} thread${result.threads === 1 ? '' : 's'}${batchNorm === 'config' ? ', batch norm as the config says' : ''}): ${what}, peak RSS ${result.peak_rss_mb} MB — median of ${f.steps} after ${f.warmup} warm-up; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(`${f.config} ${f.mode} 1x3x${im.height}x${im.width} on ${backend} (${threadsLabel(result.threads as number | null)}${batchNorm === 'config' ? ', batch norm as the config says' : ''}): ${what}, peak RSS ${result.peak_rss_mb} MB — median of ${f.steps} after ${f.warmup} warm-up; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
   if (profile) {
     result.profile = { total_ms: round(profile.totalMs, 1), wall_ms: round(profile.wallMs, 1), by_name: profile.byName, by_shape: profile.byShape };
     process.stdout.write(`kernels of one profiled step (${profile.totalMs.toFixed(1)} ms in kernels, ${profile.wallMs.toFixed(1)} ms wall), by name:\n${formatProfile(profile.byName, profile.totalMs)}\n`);

@@ -17,8 +17,7 @@ import { writeReportAfter } from './report';
  * since its transposed matrix products run on XNNPACK (2026-12-07: 741 s of training with 2 threads, 767 s with
  * one; 12 min 39 s and 13 min 4 s end to end; VOC07 mAP 0.824 / 0.838 — bench/RESULTS.md, "Performance step 6");
  * before that it took 888 s for 550 iterations. The cpu backend (pure JavaScript) is slower still; its shortened
- * schedule was not timed here. The lr steps are fractions of the
- * run, so they scale with it.
+ * schedule was not timed here. The lr steps are fractions of the run, so they scale with it.
  */
 export const SLOW_BACKEND_DEMO_ITERS = 550;
 

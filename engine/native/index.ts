@@ -7,6 +7,7 @@ import { nativeAddon, nativeMissingReason } from './addon';
 import { registerNativeBackend } from './native_backend';
 import { nativeKernels } from './kernels/index';
 import { registerNativeReluGradient } from './relu_grad';
+import { threadsLabel } from '../backend_threads';
 
 export const NATIVE_HINT = 'apt-get install libdnnl-dev, then npm rebuild / npm run build:native';
 
@@ -26,5 +27,5 @@ export async function useNative(): Promise<string> {
   const ok = await tf.setBackend('native');
   if (!ok) throw new Error('the native backend failed to initialise');
   const info = (nativeAddon() as NonNullable<ReturnType<typeof nativeAddon>>).info();
-  return `native (oneDNN ${info.onednn}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  return `native (oneDNN ${info.onednn}, ${threadsLabel(info.threads)})`;
 }
