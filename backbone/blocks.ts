@@ -89,13 +89,20 @@ export abstract class ResidualBlock extends Module {
     if (s instanceof Projection) this.addModule('downsample', s);
     this.downsample = s;
   }
-  /** The block's output from its input x and its last unit's input h: relu(bn(conv(h)) + shortcut(x)). */
-  protected finish(x: tf.Tensor4D, conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * The block's output from its input x and its last unit's input h: relu(bn(conv(h)) + shortcut(x)). The sum may
+   * go into the shortcut's storage: always a projection's (made here), x itself when the caller gives it up.
+   */
+  protected finish(x: tf.Tensor4D, conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, consumeInput: boolean): tf.Tensor4D {
     if (this.plain) return convBn(conv, bn, h, true);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return convBnAddRelu(conv, bn, h, identity);
+    return convBnAddRelu(conv, bn, h, identity, this.downsample !== null || consumeInput);
   }
-  abstract forward(x: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * consumeInput: the caller will not read x again (ResLayer, for the output of its previous block), so the
+   * block may write its output into x's storage in eval mode.
+   */
+  abstract forward(x: tf.Tensor4D, consumeInput?: boolean): tf.Tensor4D;
   /** The option-A filter is no parameter: freed here, whichever module's dispose runs (block or network). */
   protected onDispose(): void {
     if (this.downsample instanceof ZeroPadShortcut) this.downsample.dispose();
@@ -116,10 +123,10 @@ export class BasicBlock extends ResidualBlock {
     this.bn2 = this.addModule('bn2', new BatchNorm2d(planes));
     this.setShortcut(cin, planes, o);
   }
-  forward(x: tf.Tensor4D): tf.Tensor4D {
+  forward(x: tf.Tensor4D, consumeInput = false): tf.Tensor4D {
     return tf.tidy(() => {
       const h = convBn(this.conv1, this.bn1, x, true);
-      return this.finish(x, this.conv2, this.bn2, h);
+      return this.finish(x, this.conv2, this.bn2, h, consumeInput);
     });
   }
 }
@@ -144,11 +151,11 @@ export class Bottleneck extends ResidualBlock {
     this.bn3 = this.addModule('bn3', new BatchNorm2d(planes * 4));
     this.setShortcut(cin, planes * 4, o);
   }
-  forward(x: tf.Tensor4D): tf.Tensor4D {
+  forward(x: tf.Tensor4D, consumeInput = false): tf.Tensor4D {
     return tf.tidy(() => {
       const h1 = convBn(this.conv1, this.bn1, x, true);
       const h2 = convBn(this.conv2, this.bn2, h1, true);
-      return this.finish(x, this.conv3, this.bn3, h2);
+      return this.finish(x, this.conv3, this.bn3, h2, consumeInput);
     });
   }
 }
@@ -175,6 +182,16 @@ export class ResLayer extends Module {
   }
   readonly outChannels: number;
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.blocks.reduce((h, b) => b.forward(h), x));
+    // Each block after the first takes the previous block's output, which nothing else holds: the block may write
+    // into it (in eval mode on native) and it is freed at once (its storage lives on in the output if it did).
+    return tf.tidy(() => {
+      let h = x;
+      this.blocks.forEach((b, i) => {
+        const next = b.forward(h, i > 0);
+        if (i > 0) h.dispose();
+        h = next;
+      });
+      return h;
+    });
   }
 }

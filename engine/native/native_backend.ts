@@ -21,6 +21,7 @@ interface CpuInternals {
   move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void;
   readSync(dataId: object): tf.backend_util.BackendValues;
   refCount(dataId: object): number;
+  incRef(dataId: object): void;
   disposeData(dataId: object, force?: boolean): boolean;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
@@ -63,11 +64,20 @@ export class NativeBackend extends MathBackendCPU {
     const tv = this.f32(target), xv = this.f32(x);
     const addon = nativeAddon();
     if (!tv || !xv || !addon || tv.length !== xv.length || target.shape.join() !== x.shape.join()) return false;
-    if (target.dataId === x.dataId || this.refCount(target.dataId) !== 1) return false;
-    if (!this.pool.isPrivate(tv) || seenAsFilter(target.dataId)) return false;
+    if (target.dataId === x.dataId || !this.mayOverwrite(target)) return false;
     const strides = [1];
     addon.binary(0, tv, strides, xv, strides, tv, [tv.length]);
     return true;
+  }
+
+  /**
+   * Whether a kernel may write into t's storage, for a caller that holds the only handle on t and will not read it
+   * again: a float32 array of the pool that was never handed out (read out, written by a caller), whose data
+   * has one reference and was never used as a filter.
+   */
+  mayOverwrite(t: tf.TensorInfo): boolean {
+    const v = this.f32(t);
+    return v !== null && this.refCount(t.dataId) === 1 && this.pool.isPrivate(v) && !seenAsFilter(t.dataId);
   }
 
   write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object {

@@ -10,7 +10,7 @@
  * on 512 RoIs).
  * The end of a residual block, relu(bn(conv(h)) + identity), is convBnAddRelu: in eval mode on a backend with
  * ResdetConv2DAddRelu (native) one convolution reads the identity as a post-op (no extra pass over the output,
- * no separate add kernel); elsewhere convBn, then addRelu.
+ * no separate add kernel) — or, when the block owns the identity, sums into it; elsewhere convBn, then addRelu.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2d } from './conv2d';
@@ -82,12 +82,17 @@ export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: bool
   }
 }
 
-/** relu(bn(conv(h)) + identity), identity of the output's shape: one kernel in eval mode where the backend has it. */
-export function convBnAddRelu(conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, identity: tf.Tensor4D): tf.Tensor4D {
+/**
+ * relu(bn(conv(h)) + identity), identity of the output's shape: one kernel in eval mode where the backend has it.
+ * consumeIdentity: the caller will not read `identity` again (and disposes it), so the kernel may write the result
+ * into its storage (on native: the add as a sum post-op, no new array).
+ */
+export function convBnAddRelu(conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, identity: tf.Tensor4D, consumeIdentity = false): tf.Tensor4D {
   if ((bn.training && !bn.frozen) || tf.engine().state.gradientDepth > 0 || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
     return tf.tidy(() => addRelu(convBn(conv, bn, h, false), identity));
   }
   const f = folded(conv, bn);
   const inputs = { x: h, filter: f.filter, bias: f.bias, add: identity } as unknown as tf.NamedTensorMap;
-  return tf.engine().runKernel(CONV_ADD_RELU, inputs, { strides: conv.stride, pad: conv.padding }) as tf.Tensor4D;
+  const attrs = { strides: conv.stride, pad: conv.padding, consumeAdd: consumeIdentity };
+  return tf.engine().runKernel(CONV_ADD_RELU, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

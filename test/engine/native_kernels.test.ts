@@ -121,6 +121,71 @@ maybe('native kernels vs cpu', () => {
     }
   });
 
+  test('ResdetConv2DAddRelu with consumeAdd writes into the add input\'s array only when nothing else can see it', async () => {
+    await tf.setBackend('native');
+    const before = tf.memory().numTensors;
+    // arrays of at least 4096 elements (smaller ones are not pooled, so never written in place)
+    const [xs, ws] = [[2, 7, 9, 16], [1, 1, 16, 64]];
+    const [x, w, b] = [T(xs, 1) as tf.Tensor4D, T(ws, 2) as tf.Tensor4D, T([64], 3) as tf.Tensor1D];
+    const want = tf.tidy(() => Float32Array.from(tf.relu(tf.add(tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 0 }), T([2, 7, 9, 64], 4))).dataSync()));
+    const fresh = () => tf.tidy(() => tf.add(T([2, 7, 9, 64], 4), 0)); // an array of the pool no caller has seen
+    const run = (add: tf.Tensor, xIn: tf.Tensor = x) =>
+      tf.engine().runKernel('ResdetConv2DAddRelu', { x: xIn, filter: w, bias: b, add }, { strides: 1, pad: 0, consumeAdd: true }) as tf.Tensor;
+    // in place: the result is the add input's data, with the values of the separate path
+    const add = fresh();
+    const y = run(add);
+    expect(y.dataId).toBe(add.dataId);
+    add.dispose();
+    expect(relErr(y.dataSync() as Float32Array, want)).toBeLessThan(1e-5);
+    y.dispose();
+    // refused — a new array, the add input unchanged — when another tensor shares the data, when the add input
+    // was read out, when it is the convolution's own input
+    const shared = fresh();
+    const view = tf.reshape(shared, [2, 63, 64]);
+    const read = fresh();
+    const readValues = Float32Array.from(read.dataSync());
+    for (const a of [shared, read]) {
+      const kept = Float32Array.from(a.dataSync());
+      const r = run(a);
+      expect(r.dataId).not.toBe(a.dataId);
+      expect(relErr(r.dataSync() as Float32Array, want)).toBeLessThan(1e-5);
+      expect(Array.from(a.dataSync())).toEqual(Array.from(kept));
+      r.dispose();
+    }
+    expect(Array.from(read.dataSync())).toEqual(Array.from(readValues));
+    const square = tf.tidy(() => tf.add(T([1, 9, 8, 64], 6), 0)) as tf.Tensor4D;
+    const w32 = T([1, 1, 64, 64], 7) as tf.Tensor4D;
+    const own = tf.engine().runKernel('ResdetConv2DAddRelu', { x: square, filter: w32, bias: b, add: square }, { strides: 1, pad: 0, consumeAdd: true }) as tf.Tensor;
+    expect(own.dataId).not.toBe(square.dataId);
+    const ownWant = tf.tidy(() => tf.relu(tf.add(tf.fused.conv2d({ x: square, filter: w32, bias: b, strides: 1, pad: 0 }), square)));
+    expect(relErr(own.dataSync() as Float32Array, ownWant.dataSync() as Float32Array)).toBeLessThan(1e-5);
+    tf.dispose([shared, view, read, square, w32, own, ownWant, x, w, b]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('eval-mode ResNets: every block but a stage\'s first identity block sums into its shortcut; the caller\'s input is never written', async () => {
+    await tf.setBackend('native');
+    const be = tf.backend() as unknown as NativeBackend;
+    // inputs large enough for every block's output to be a pooled array (4096 elements or more)
+    for (const [arch, inPlace, side] of [['resnet50', 16, 64], ['resnet18', 7, 128]] as Array<[string, number, number]>) {
+      const net = buildResNet(arch, { numClasses: 10, widthMultiplier: 0.5 });
+      net.eval();
+      const x = T([1, side, side, 3], 5) as tf.Tensor4D;
+      const xValues = Float32Array.from(x.dataSync());
+      const spy = jest.spyOn(be, 'mayOverwrite');
+      const y = net.classify(x);
+      // ResNet-50: 4 projection blocks and 12 blocks after a stage's first; ResNet-18: 3 projections and 4 second
+      // blocks — not layer1's first, an identity block whose input (the stem's output) the stage does not own
+      expect(spy.mock.results.filter((r) => r.value === true).length).toBe(inPlace);
+      spy.mockRestore();
+      expect(Array.from(x.dataSync())).toEqual(Array.from(xValues));
+      const again = net.classify(x);
+      expect(Array.from(again.dataSync())).toEqual(Array.from(y.dataSync()));
+      tf.dispose([x, y, again]);
+      net.dispose();
+    }
+  });
+
   test('eval-mode ResNet-18 and ResNet-50 end their blocks with ResdetConv2DAddRelu and match cpu', async () => {
     for (const arch of ['resnet18', 'resnet50']) {
       await tf.setBackend('native');

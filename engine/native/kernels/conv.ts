@@ -15,11 +15,18 @@ type Info = tf.backend_util.Conv2DInfo;
  * The addon's description of a convolution. `inference`: no gradient will be taken of this forward pass (no
  * tf.grad/variableGrads is recording), so the addon may use Winograd's algorithm for it (conv.cc).
  */
-function geom(c: Info, relu: boolean, add = false, inference = false): Int32Array {
+/** How the residual add runs (conv.cc): none, a binary post-op reading the add input, or a sum into its storage. */
+const enum AddMode {
+  None = 0,
+  Binary = 1,
+  InPlace = 2,
+}
+
+function geom(c: Info, relu: boolean, add = AddMode.None, inference = false): Int32Array {
   const p = c.padInfo;
   return Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth,
     c.outChannels, c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
-    p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add ? 1 : 0, inference ? 1 : 0);
+    p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add, inference ? 1 : 0);
 }
 
 const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
@@ -49,11 +56,15 @@ function forward(args: KernelArgs, fused: boolean) {
     if (!bv || bias.shape.length !== 1 || bias.shape[0] !== c.outChannels) return null;
   }
   const out = be.allocF32([c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
-  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu', false, !recordingGradients()), reusedWeightId(filter.dataId));
+  addon().conv2d(xv, wv, bv, out.values, geom(c, activation === 'relu', AddMode.None, !recordingGradients()), reusedWeightId(filter.dataId));
   return out.info;
 }
 
-/** relu(conv(x) + bias + add): inputs x, filter, bias, add (the output's shape); attrs strides, pad. */
+/**
+ * relu(conv(x) + bias + add): inputs x, filter, bias, add (the output's shape); attrs strides, pad, consumeAdd.
+ * consumeAdd: the caller will not read `add` again, so when no other tensor shares its storage the result is
+ * written into it (returned under add's data id) — the add as a sum post-op, faster than a binary one (conv.cc).
+ */
 const convAddRelu: tf.KernelConfig = {
   kernelName: 'ResdetConv2DAddRelu',
   backendName: 'native',
@@ -66,9 +77,12 @@ const convAddRelu: tf.KernelConfig = {
     if (!xv || !wv || !bv || !av || add.shape.join() !== shape.join() || bias.shape.join() !== String(c.outChannels)) {
       throw new Error('ResdetConv2DAddRelu: float32 x, filter, bias and an add input of the output\'s shape expected');
     }
-    const out = be.allocF32(shape);
-    addon().conv2d(xv, wv, bv, out.values, geom(c, true, true, !recordingGradients()), reusedWeightId(filter.dataId), av);
-    return out.info;
+    const inPlace = attrs?.consumeAdd === true && add.dataId !== x.dataId && be.mayOverwrite(add);
+    const out = inPlace ? { info: add, values: av } : be.allocF32(shape);
+    addon().conv2d(xv, wv, bv, out.values, geom(c, true, inPlace ? AddMode.InPlace : AddMode.Binary, !recordingGradients()), reusedWeightId(filter.dataId), av);
+    if (!inPlace) return out.info;
+    be.incRef(add.dataId); // the result shares add's storage, as a reshape does
+    return { dataId: add.dataId, shape, dtype: 'float32' };
   },
 };
 
