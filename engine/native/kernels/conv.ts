@@ -11,10 +11,6 @@ import { reusedWeightId } from '../weight_ids';
 
 type Info = tf.backend_util.Conv2DInfo;
 
-/**
- * The addon's description of a convolution. `inference`: no gradient will be taken of this forward pass (no
- * tf.grad/variableGrads is recording), so the addon may use Winograd's algorithm for it (conv.cc).
- */
 /** How the residual add runs (conv.cc): none, a binary post-op reading the add input, or a sum into its storage. */
 const enum AddMode {
   None = 0,
@@ -22,6 +18,10 @@ const enum AddMode {
   InPlace = 2,
 }
 
+/**
+ * The addon's description of a convolution. `inference`: no gradient will be taken of this forward pass (no
+ * tf.grad/variableGrads is recording), so the addon may use Winograd's algorithm for it (conv.cc).
+ */
 function geom(c: Info, relu: boolean, add = AddMode.None, inference = false): Int32Array {
   const p = c.padInfo;
   return Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth,
@@ -78,9 +78,9 @@ const convAddRelu: tf.KernelConfig = {
       throw new Error('ResdetConv2DAddRelu: float32 x, filter, bias and an add input of the output\'s shape expected');
     }
     const inPlace = attrs?.consumeAdd === true && add.dataId !== x.dataId && be.mayOverwrite(add);
-    const out = inPlace ? { info: add, values: av } : be.allocF32(shape);
-    addon().conv2d(xv, wv, bv, out.values, geom(c, true, inPlace ? AddMode.InPlace : AddMode.Binary, !recordingGradients()), reusedWeightId(filter.dataId), av);
-    if (!inPlace) return out.info;
+    const out = inPlace ? null : be.allocF32(shape);
+    addon().conv2d(xv, wv, bv, out ? out.values : av, geom(c, true, inPlace ? AddMode.InPlace : AddMode.Binary, !recordingGradients()), reusedWeightId(filter.dataId), av);
+    if (out) return out.info;
     be.incRef(add.dataId); // the result shares add's storage, as a reshape does
     return { dataId: add.dataId, shape, dtype: 'float32' };
   },
