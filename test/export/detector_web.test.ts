@@ -14,6 +14,7 @@ import { runCli, ROOT } from '../helpers/cli';
 import { tempDir } from '../helpers/temp_dir';
 import { detectorReference, DetectorReference, Det, reproduced } from '../helpers/detector_reference';
 import { requires, CHROMIUM } from '../helpers/requirements';
+import { stopChild } from '../helpers/stop_child';
 
 const tmp = tempDir('detector-web');
 const web = path.join(tmp, 'web');
@@ -44,7 +45,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  await stopChild(browser?.process() ?? null); // in case Chromium's process outlives close()
+  await stopChild(server);
 });
 
 test('the export folder holds the page, the model and onnxruntime-web\'s files, nothing from a CDN', () => {
