@@ -4,10 +4,10 @@
  * outer one records) tfjs keeps the inner tape, and the outer pass may run the same gradient function again on
  * the same saved tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { recordingGradients } from './recording';
 
 export function disposeSpent(tensors: Array<tf.Tensor | undefined>): void {
-  const depth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
-  if (depth > 0) return;
+  if (recordingGradients()) return;
   for (const t of tensors) t?.dispose();
 }

@@ -18,6 +18,7 @@ import type { BatchNorm2d } from './batch_norm2d';
 import { addRelu } from '../ops/add_relu';
 import { convBiasRelu } from '../ops/conv_bias_relu';
 import { hasKernel } from '../kernels/register';
+import { recordingGradients } from '../grads/recording';
 
 export const CONV_ADD_RELU = 'ResdetConv2DAddRelu';
 
@@ -51,7 +52,7 @@ function same(a: object[], b: object[]): boolean {
 
 /** The folded filter and bias (cached outside gradient tapes; the caller must not dispose cached ones). */
 function folded(conv: Conv2d, bn: BatchNorm2d): { filter: tf.Tensor4D; bias: tf.Tensor1D; owned: boolean } {
-  if (tf.engine().state.gradientDepth > 0) return { ...fold(conv, bn), owned: true };
+  if (recordingGradients()) return { ...fold(conv, bn), owned: true };
   const sources = sourcesOf(conv, bn);
   const hit = cache.get(bn);
   if (hit && same(hit.sources, sources)) return { filter: hit.filter, bias: hit.bias, owned: false };
@@ -88,7 +89,7 @@ export function convBn(conv: Conv2d, bn: BatchNorm2d, x: tf.Tensor4D, relu: bool
  * into its storage (on native: the add as a sum post-op, no new array).
  */
 export function convBnAddRelu(conv: Conv2d, bn: BatchNorm2d, h: tf.Tensor4D, identity: tf.Tensor4D, consumeIdentity = false): tf.Tensor4D {
-  if ((bn.training && !bn.frozen) || tf.engine().state.gradientDepth > 0 || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
+  if ((bn.training && !bn.frozen) || recordingGradients() || !hasKernel(CONV_ADD_RELU) || identity.dtype !== 'float32') {
     return tf.tidy(() => addRelu(convBn(conv, bn, h, false), identity));
   }
   const f = folded(conv, bn);

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs, addon, isChannelsLast, nativeKernel, nb } from './common';
 import { reusedWeightId } from '../weight_ids';
+import { recordingGradients } from '../../grads/recording';
 
 type Info = tf.backend_util.Conv2DInfo;
 
@@ -28,8 +29,6 @@ function geom(c: Info, relu: boolean, add = AddMode.None, inference = false): In
     c.outChannels, c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
     p.top, p.left, p.bottom, p.right, relu ? 1 : 0, add, inference ? 1 : 0);
 }
-
-const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 function convInfo(xShape: number[], wShape: number[], attrs: Record<string, unknown>): Info {
   return tf.backend_util.computeConv2DInfo(
