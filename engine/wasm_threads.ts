@@ -6,8 +6,8 @@
  * while the backend initialises, and only then:
  * - it hands Emscripten the worker script and its own module factory as Blob URLs, which Node's worker_threads
  *   cannot load: the two Blobs' text is written to files in a fresh temporary folder instead (the factory with the
- *   four Node modules its bundle names `require$$N`, the worker with a stub that makes it load that file), and the
- *   folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
+ *   four Node modules its bundle names `require$$N`, the worker with a stub that makes it load that file; both
+ *   written once, engine/wasm_blob_files.ts), and the folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
  * - Emscripten caps the threads at half of `os.cpus()` (hyper-threads in a browser; here the cores are whole):
  *   `os.cpus()` reports twice the requested count while the backend initialises.
  * Results with several threads can differ from one thread's in the last bits (a training run then takes another
@@ -18,16 +18,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { captureBlobUrls } from './wasm_blob_files';
 
 /** Emscripten's pool in tfjs's threaded build has 8 workers; more threads would need more workers later. */
 const MAX_WASM_THREADS = 8;
 
 /**
- * RESDET_THREADS when set (at most 8), else 1: several threads are opt-in. With them on by default, 2 of the test
- * suite's 103 files failed once under full load with a CLI run's output missing (not reproduced alone, not yet
- * understood); the single-threaded build is what every earlier release ran. wasm's count is fixed when it starts,
+ * RESDET_THREADS when set (at most 8), else 1: several threads are opt-in. wasm's count is fixed when it starts,
  * before a run's checkpoint is read, and results change in the last bits with it: resume a run with the
- * RESDET_THREADS it was trained with.
+ * RESDET_THREADS it was trained with. (Processes that sometimes ended with 0 and no output while wasm started with
+ * threads, which kept them off by default before, were a race in writing the worker script, fixed in
+ * engine/wasm_blob_files.ts.)
  */
 export function wasmThreadSetting(): number {
   const n = Number(process.env.RESDET_THREADS);
@@ -89,48 +90,6 @@ function letProcessExit(): void {
   type Pool = { runningWorkers?: Array<{ unref?: () => void }>; unusedWorkers?: Array<{ unref?: () => void }> };
   const pool = (tf.findBackend('wasm') as unknown as { wasm?: { PThread?: Pool } }).wasm?.PThread;
   for (const w of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) w.unref?.();
-}
-
-/** `Blob`s made from text are remembered; `URL.createObjectURL` of tfjs's worker script gives a file instead. */
-function captureBlobUrls(dir: string): () => void {
-  const OriginalBlob = globalThis.Blob;
-  const createObjectURL = URL.createObjectURL;
-  const text = new WeakMap<Blob, string>();
-  const factoryFile = path.join(dir, 'factory.js');
-  class TextBlob extends OriginalBlob {
-    constructor(...args: ConstructorParameters<typeof Blob>) {
-      super(...args);
-      const parts = args[0];
-      if (!parts?.every((p) => typeof p === 'string')) return;
-      const body = parts.join('');
-      text.set(this, body);
-      if (body.startsWith('var WasmBackendModuleThreadedSimd')) fs.writeFileSync(factoryFile, bundleRequires() + body);
-    }
-  }
-  globalThis.Blob = TextBlob as typeof Blob;
-  URL.createObjectURL = (blob: Blob): string => {
-    const body = text.get(blob);
-    if (body === undefined) return createObjectURL(blob);
-    const file = path.join(dir, 'worker.js');
-    // inside the worker, the factory Blob it is sent becomes the factory file written above
-    const stub = `URL.createObjectURL = () => ${JSON.stringify(factoryFile)}; URL.revokeObjectURL = () => {};\n`;
-    fs.writeFileSync(file, stub + body);
-    return file;
-  };
-  return () => {
-    globalThis.Blob = OriginalBlob;
-    URL.createObjectURL = createObjectURL;
-  };
-}
-
-/**
- * The factory's text refers to the Node modules its bundle required at the top (`var require$$0 = require('fs');`
- * ...) and to rollup's `commonjsGlobal`: the same declarations, read from the bundle, for the worker's copy.
- */
-function bundleRequires(): string {
-  const bundle = fs.readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js'), 'utf8');
-  const lines = bundle.slice(0, 4000).match(/^var require\$\$\d+ = require\('[\w/]+'\);$/gm) ?? [];
-  return `${lines.join('\n')}\nvar commonjsGlobal = globalThis;\n`;
 }
 
 /** `os.cpus()` reports `n` entries until the returned function is called. */
