@@ -58,10 +58,14 @@ export async function startWasm(threads: number): Promise<number> {
   }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
-  const restore = [captureBlobUrls(dir), reportCpus(2 * threads)];
+  const watch = watchPoolWorkers();
+  const restore = [captureBlobUrls(dir), reportCpus(2 * threads), watch.stop];
   try {
-    await setWasmBackend();
+    await Promise.race([setWasmBackend(), watch.failed]);
     letProcessExit();
+  } catch (e) {
+    await watch.endAll(); // none of them may go on to load from the folder removed below
+    throw e;
   } finally {
     for (const undo of restore) undo();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -80,6 +84,51 @@ function scriptFolder(): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * While the backend starts, a worker of Emscripten's pool that ends before it has loaded fails the start (`failed`
+ * rejects): Emscripten unrefs each worker once loaded and would wait for the lost one forever, so with the others
+ * loaded the process would exit with 0 and no word. (A race in writing the worker script did that, now fixed.)
+ * Emscripten takes `worker_threads.Worker` when tfjs's factory runs; `stop` puts it back, `endAll` ends the pool's
+ * workers after a failed start.
+ */
+function watchPoolWorkers(): { failed: Promise<never>; stop: () => void; endAll: () => Promise<void> } {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const threads = require('worker_threads') as { Worker: typeof import('worker_threads').Worker };
+  const Original = threads.Worker;
+  let watching = true;
+  const made: import('worker_threads').Worker[] = [];
+  let fail: (e: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => undefined); // rejected after the start has gone another way: not an unhandled rejection
+  class WatchedWorker extends Original {
+    constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args);
+      made.push(this);
+      this.once('exit', (code) => {
+        if (watching && !(this as unknown as { loaded?: boolean }).loaded) {
+          fail(new Error(`the threaded wasm backend did not start: a worker of its pool ended while loading (exit code ${code}); RESDET_THREADS=1 runs the single-threaded build`));
+        }
+      });
+    }
+  }
+  threads.Worker = WatchedWorker;
+  return {
+    failed,
+    endAll: async () => {
+      watching = false;
+      await Promise.all(made.map((w) => w.terminate()));
+    },
+    stop: () => {
+      watching = false;
+      made.length = 0;
+      threads.Worker = Original;
+      if ((globalThis as { Worker?: unknown }).Worker === WatchedWorker) (globalThis as { Worker?: unknown }).Worker = Original;
+    },
+  };
 }
 
 /**

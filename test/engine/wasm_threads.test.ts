@@ -51,6 +51,31 @@ test('RESDET_THREADS=2: the threaded wasm build with 2 threads, the same results
   expect(fs.readdirSync(tmp).filter((f) => f.startsWith('resdet-wasm-'))).toEqual([]);
 });
 
+// a stand-in for any cause: the first worker Emscripten makes runs an empty script and ends before it has loaded
+const LOST_WORKER = `
+const threads = require('worker_threads');
+const Original = threads.Worker;
+let made = 0;
+threads.Worker = class extends Original {
+  constructor(file, options) {
+    if (made++ === 0) super('', { eval: true });
+    else super(file, options);
+  }
+};
+const { initBackend } = require(${JSON.stringify(path.join(DIST, 'backend'))});
+initBackend('wasm').then(() => console.log('started'), (e) => { console.log(e.message); process.exitCode = 3; });`;
+
+test('a pool worker that ends while loading fails the start with a message (before: exit 0 and no output)', () => {
+  const tmp = tempDir('wasm-lost-worker');
+  const r = spawnSync(process.execPath, ['-e', LOST_WORKER], {
+    cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, RESDET_THREADS: '2', TMPDIR: tmp },
+  });
+  expect(r.error).toBeUndefined();
+  expect(r.stdout.trim()).toBe('the threaded wasm backend did not start: a worker of its pool ended while loading (exit code 0); RESDET_THREADS=1 runs the single-threaded build');
+  expect(r.status).toBe(3);
+  expect(fs.readdirSync(tmp).filter((f) => f.startsWith('resdet-wasm-'))).toEqual([]);
+});
+
 test('several threads are opt-in: RESDET_THREADS (at most 8, the workers of the Emscripten pool), else 1', () => {
   const saved = process.env.RESDET_THREADS;
   try {
