@@ -7,7 +7,8 @@
  * - it hands Emscripten the worker script and its own module factory as Blob URLs, which Node's worker_threads
  *   cannot load: the two Blobs' text is written to files in a fresh temporary folder instead (the factory with the
  *   four Node modules its bundle names `require$$N`, the worker with a stub that makes it load that file; both
- *   written once, engine/wasm_blob_files.ts), and the folder is removed once the backend is up (every worker of Emscripten's pool has loaded both by then);
+ *   written once, engine/wasm_blob_files.ts), and the folder is removed once the backend is up (every worker of
+ *   Emscripten's pool has loaded both by then; one that ends before it has loaded fails the start);
  * - Emscripten caps the threads at half of `os.cpus()` (hyper-threads in a browser; here the cores are whole):
  *   `os.cpus()` reports twice the requested count while the backend initialises.
  * Results with several threads can differ from one thread's in the last bits (a training run then takes another
@@ -110,7 +111,8 @@ function watchPoolWorkers(): { failed: Promise<never>; stop: () => void; endAll:
       made.push(this);
       this.once('exit', (code) => {
         if (watching && !(this as unknown as { loaded?: boolean }).loaded) {
-          fail(new Error(`the threaded wasm backend did not start: a worker of its pool ended while loading (exit code ${code}); RESDET_THREADS=1 runs the single-threaded build`));
+          const why = `a worker of its pool ended while loading (exit code ${code})`;
+          fail(new Error(`the threaded wasm backend did not start: ${why}; RESDET_THREADS=1 runs the single-threaded build`));
         }
       });
     }
@@ -126,7 +128,8 @@ function watchPoolWorkers(): { failed: Promise<never>; stop: () => void; endAll:
       watching = false;
       made.length = 0;
       threads.Worker = Original;
-      if ((globalThis as { Worker?: unknown }).Worker === WatchedWorker) (globalThis as { Worker?: unknown }).Worker = Original;
+      const global = globalThis as { Worker?: unknown };
+      if (global.Worker === WatchedWorker) global.Worker = Original;
     },
   };
 }
