@@ -35,6 +35,7 @@ import { openRunFolder } from './run_folder';
 import { JsonlLog } from './jsonl_log';
 import { threadChangeNote } from './thread_count';
 import { backendThreads } from '../engine/backend_threads';
+import { lowerHelperThreads } from '../engine/helper_thread_priority';
 import { Progress } from './progress';
 import { InterruptedError, InterruptWatch, yieldToEventLoop } from './interrupt';
 import { processWorld, World } from '../engine/distributed/world';
@@ -177,6 +178,7 @@ class StepLoop<B> {
   private readonly t0 = Date.now();
   private readonly root: boolean;
   private readonly dataParallel: DataParallelStep | null;
+  private stepsRun = 0;
 
   constructor(
     private readonly task: TrainingTask<B>, private readonly opts: TrainingOptions, private readonly log: JsonlLog,
@@ -261,6 +263,8 @@ class StepLoop<B> {
         const next = await batches.next();
         if (next.done) break;
         await this.train(next.value, progress);
+        // after the first step (the data workers and their threads are up by then), and again every 100 steps
+        if (this.stepsRun++ % 100 === 0) lowerHelperThreads();
         await yieldToEventLoop(); // a Ctrl-C that came during the step is seen here
         if (this.task.isCheckpointStep(this.step) || this.step === this.task.totalSteps || this.agreeToStop(watch)) await this.save();
       }

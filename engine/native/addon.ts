@@ -14,6 +14,8 @@ import { launchedAs } from '../distributed/launcher_env';
 export interface NativeAddon {
   info(): { onednn: string; runtime: string; threads: number; cores: number; isa: number };
   setThreads(n: number): number;
+  /** The Linux thread ids of the OpenMP team the kernels run on, the calling thread first (empty elsewhere). */
+  kernelThreadIds(): number[];
   /** wid > 0: the same weights come again unchanged; the addon keeps them in its layout until releaseWeights(wid) */
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, wid?: number, add?: Float32Array | null): void;
   releaseWeights(wid: number): void;

@@ -4,6 +4,11 @@
 #include "common.h"
 #include <omp.h>
 #include <cstdlib>
+#include <vector>
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace rn {
 
@@ -40,6 +45,23 @@ static Napi::Value SetThreads(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
 
+// The Linux thread ids of the OpenMP team the kernels run on (the calling thread first); empty elsewhere.
+static Napi::Value KernelThreadIds(const Napi::CallbackInfo &info) {
+  std::vector<double> ids(omp_get_max_threads(), 0);
+#ifdef __linux__
+#pragma omp parallel
+  {
+    int t = omp_get_thread_num();
+    if (t < static_cast<int>(ids.size())) ids[t] = static_cast<double>(syscall(SYS_gettid));
+  }
+#else
+  ids.clear();
+#endif
+  auto a = Napi::Array::New(info.Env(), ids.size());
+  for (size_t i = 0; i < ids.size(); i++) a.Set(static_cast<uint32_t>(i), ids[i]);
+  return a;
+}
+
 static Napi::Value Info(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
@@ -58,6 +80,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   FlushWorkers();
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("kernelThreadIds", Napi::Function::New(env, KernelThreadIds));
   InitConv(env, exports);
   InitBatchNorm(env, exports);
   InitMatMul(env, exports);
