@@ -4,6 +4,7 @@ import { resdetProgram } from './program';
 import { joinJob } from './job';
 import { DistributedError } from '../engine/distributed/world';
 import { interruptSignals } from '../run/interrupt';
+import { allowHelperThreadLowering } from '../engine/helper_thread_priority';
 
 // a reader that goes away (`resdet … | head -1`) is not an error: stop quietly, as Unix tools do
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,6 +25,9 @@ for (const signal of interruptSignals()) {
     process.exit(130);
   });
 }
+
+// this process is resdet's alone: while it trains on native, its helper threads yield to the kernels' threads
+allowHelperThreadLowering();
 
 // a process started by an MPI launcher joins its job first (data-parallel training, sharded evaluation)
 try {

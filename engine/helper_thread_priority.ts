@@ -7,6 +7,8 @@
  * nice 19, no difference at nice 10 (bench/RESULTS.md, "Performance step 9"). Linux only (a thread's nice value is
  * its own there); elsewhere, or on another backend, nothing changes. Threads that a lowered thread starts later
  * inherit its priority; the training harness calls this again now and then for threads the main thread starts.
+ * Only in a process that allows it (the resdet command line does): a program that trains through resdet's modules
+ * keeps its own threads' priorities — without privileges they cannot be raised back.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,9 +18,19 @@ import { nativeAddon } from './native/addon';
 /** The helper threads' nice value: the lowest priority. */
 const HELPER_NICE = os.constants.priority.PRIORITY_LOW;
 
-/** Lowers every thread of the process but the main thread and the native kernels' team; returns how many it lowered. */
+let allowed = false;
+
+/** Lets `lowerHelperThreads` work in this process (the command line calls it: the process is resdet's alone). */
+export function allowHelperThreadLowering(): void {
+  allowed = true;
+}
+
+/**
+ * Lowers every thread of the process but the main thread and the native kernels' team, when allowed; returns how
+ * many it lowered.
+ */
 export function lowerHelperThreads(): number {
-  const addon = tf.getBackend() === 'native' ? nativeAddon() : null;
+  const addon = allowed && tf.getBackend() === 'native' ? nativeAddon() : null;
   const tasks = addon && process.platform === 'linux' ? threadIds() : [];
   if (!addon || !tasks.length) return 0;
   const keep = new Set([process.pid, ...addon.kernelThreadIds()]);
