@@ -3,8 +3,8 @@
  * cores, when another thread of the process (V8's garbage-collector helpers, libuv's pool, the data workers and
  * their libvips threads) holds a kernel thread's core, the region waits out that thread's time slice. With those
  * threads at the lowest priority (nice 19) a kernel thread that wakes takes its core at once; they still run
- * whenever a core is free. Measured inside one demo training run: 0.953 ± 0.027 of the step time with them at
- * nice 19, no difference at nice 10 (bench/RESULTS.md, "Performance step 9"). Linux only (a thread's nice value is
+ * whenever a core is free. Measured inside demo training runs: 0.953 ± 0.027 and 0.980 ± 0.028 of the step time
+ * with them at nice 19, no difference at nice 10 (bench/RESULTS.md, "Performance step 9"). Linux only (a thread's nice value is
  * its own there); elsewhere, or on another backend, nothing changes. Threads that a lowered thread starts later
  * inherit its priority; the training harness calls this again now and then for threads the main thread starts.
  * Only in a process that allows it (the resdet command line does): a program that trains through resdet's modules
@@ -31,7 +31,8 @@ export function allowHelperThreadLowering(): void {
  */
 export function lowerHelperThreads(): number {
   const addon = allowed && tf.getBackend() === 'native' ? nativeAddon() : null;
-  const tasks = addon && process.platform === 'linux' ? threadIds() : [];
+  // an addon built before kernelThreadIds existed (code updated, `npm run build:native` not run): leave all as is
+  const tasks = typeof addon?.kernelThreadIds === 'function' && process.platform === 'linux' ? threadIds() : [];
   if (!addon || !tasks.length) return 0;
   const keep = new Set([process.pid, ...addon.kernelThreadIds()]);
   let lowered = 0;
